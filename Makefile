@@ -1,0 +1,46 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything else is set up on demand.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+REQUIREMENTS := requirements.txt requirements-assets.txt pyproject.toml
+# The stamp is keyed on the requirements' hash, so setup reruns only when they change.
+STAMP := $(VENV)/.setup-$(shell cat $(REQUIREMENTS) | sha256sum | cut -c1-16)
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.ipynb))
+PARAMS ?=
+
+.PHONY: setup run test lab bench lint clean
+
+setup: $(STAMP)
+
+$(STAMP): $(REQUIREMENTS)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-assets.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (workbook)"
+	rm -f $(VENV)/.setup-*
+	touch $@
+
+run: setup
+	$(PY) -m helpers.report $(NOTEBOOKS) $(PARAMS)
+
+# pytest exits 5 when it collects nothing; that is not a failure of the workbook.
+test: setup
+	$(PY) -m pytest tests || [ $$? -eq 5 ]
+	WORKBOOK_REPORTS_DIR=build/nbval-reports $(PY) -m pytest --nbval-lax --nbval-cell-timeout=900 \
+		-p no:cacheprovider $(NOTEBOOKS) || [ $$? -eq 5 ]
+
+lab: setup
+	$(VENV)/bin/jupyter lab notebooks
+
+bench: setup
+	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+lint: setup
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+clean:
+	rm -rf reports build data/cache .pytest_cache

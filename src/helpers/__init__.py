@@ -1,0 +1,43 @@
+"""Helpers for the workbook "Transformer language models for e-commerce marketing prediction".
+
+Notebooks show the ideas; this package keeps the code they share. Import it as ``import helpers``.
+"""
+
+from helpers.metrics import read_metrics, record_metric
+from helpers.models import (
+    BUNDLED_MODELS,
+    ModelNotFoundError,
+    count_parameters,
+    load_encoder,
+    load_generator,
+    load_tokenizer,
+    resolve_model,
+)
+from helpers.params import ParameterError, check_choice, check_float, check_int, check_path, check_str
+from helpers.profiles import Profile, resolve_profile
+from helpers.runtime import pick_device, pick_dtype, print_banner, seed_everything, start
+
+__all__ = [
+    "BUNDLED_MODELS",
+    "ModelNotFoundError",
+    "ParameterError",
+    "Profile",
+    "check_choice",
+    "check_float",
+    "check_int",
+    "check_path",
+    "check_str",
+    "count_parameters",
+    "load_encoder",
+    "load_generator",
+    "load_tokenizer",
+    "pick_device",
+    "pick_dtype",
+    "print_banner",
+    "read_metrics",
+    "record_metric",
+    "resolve_model",
+    "resolve_profile",
+    "seed_everything",
+    "start",
+]

@@ -1,0 +1,60 @@
+"""Record a notebook's key numbers to ``reports/metrics/<notebook>.json`` for the report index."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from helpers.paths import reports_dir
+
+_current_notebook: str | None = None
+
+
+def set_notebook(name: str, reset: bool = True) -> None:
+    """Name the notebook whose metrics :func:`record_metric` writes; ``reset`` clears stale values."""
+    global _current_notebook
+    _current_notebook = name
+    if reset:
+        metrics_path(name).unlink(missing_ok=True)
+
+
+def metrics_path(notebook: str) -> Path:
+    folder = reports_dir() / "metrics"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{notebook}.json"
+
+
+def read_metrics(notebook: str) -> dict[str, Any]:
+    """All metrics recorded so far for ``notebook`` ({} when none)."""
+    path = metrics_path(notebook)
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def record_metric(name: str, value: Any, notebook: str | None = None) -> Any:
+    """Store ``value`` under ``name`` for the current notebook and return it (so it can be printed)."""
+    notebook = notebook or _current_notebook
+    if notebook is None:
+        raise RuntimeError("record_metric needs a notebook name: call helpers.start(...) first")
+    value = _to_json(value)
+    metrics = read_metrics(notebook)
+    metrics[name] = value
+    path = metrics_path(notebook)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "w") as handle:
+        json.dump(metrics, handle, indent=2, sort_keys=True)
+    os.replace(tmp, path)
+    return value
+
+
+def _to_json(value: Any) -> Any:
+    if hasattr(value, "item") and callable(value.item):  # numpy / torch scalars
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"metric value must be finite, got {value}")
+    if not isinstance(value, str | int | float | bool):
+        raise TypeError(f"metric value must be a number, string or bool, got {type(value).__name__}")
+    return value

