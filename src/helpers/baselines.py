@@ -21,8 +21,13 @@ def tfidf_logistic_regression(texts: Sequence[str], labels: Sequence[int], seed:
 
 
 def tfidf_auc(
-    train_texts: Sequence[str], train_labels: Sequence[int], test_texts: Sequence[str], test_labels: Sequence[int]
+    train_texts: Sequence[str],
+    train_labels: Sequence[int],
+    test_texts: Sequence[str],
+    test_labels: Sequence[int],
 ) -> float:
     """Test ROC-AUC of :func:`tfidf_logistic_regression` trained on the training split."""
     model = tfidf_logistic_regression(train_texts, train_labels)
-    return float(roc_auc_score(np.asarray(test_labels, dtype=int), model.predict_proba(list(test_texts))[:, 1]))
+    return float(
+        roc_auc_score(np.asarray(test_labels, dtype=int), model.predict_proba(list(test_texts))[:, 1])
+    )

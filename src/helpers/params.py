@@ -17,7 +17,9 @@ def check_choice(name: str, value: Any, allowed: Iterable[Any]) -> Any:
     """Return ``value`` if it is one of ``allowed``, else raise naming the allowed values."""
     allowed = list(allowed)
     if value not in allowed:
-        raise ParameterError(f"parameter {name!r} is {value!r}; allowed values: {', '.join(map(repr, allowed))}")
+        raise ParameterError(
+            f"parameter {name!r} is {value!r}; allowed values: {', '.join(map(repr, allowed))}"
+        )
     return value
 
 

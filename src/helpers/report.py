@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -95,8 +96,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: reports/)")
     args = parser.parse_args(argv)
-    out_dir = args.out or reports_dir()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if args.out is not None:
+        os.environ["WORKBOOK_REPORTS_DIR"] = str(
+            args.out.resolve()
+        )  # the kernels inherit it for their metrics
+    out_dir = reports_dir()
     parameters = {name: _parse_value(value) for name, value in args.parameter}
     runs = []
     for notebook in sorted(args.notebooks):

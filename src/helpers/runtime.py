@@ -33,7 +33,7 @@ def pick_device(prefer: str | None = None) -> torch.device:
 
 @lru_cache(maxsize=1)
 def cpu_supports_bf16() -> bool:
-    """True when the CPU has native bf16 arithmetic (AVX512-BF16 or AMX); otherwise bf16 is emulated and slow."""
+    """True when the CPU has native bf16 (AVX512-BF16 or AMX); elsewhere bf16 is emulated and slow."""
     cpuinfo = Path("/proc/cpuinfo")
     if not cpuinfo.exists():
         return False
@@ -86,7 +86,7 @@ def print_banner(profile: Profile | None = None) -> None:
 
 
 def start(notebook: str, profile: str = "auto", seed: int = 0, banner: bool = True, **overrides) -> Profile:
-    """First call of every notebook: offline guard, seeds, metrics file, banner; returns the resolved profile."""
+    """First call of every notebook: offline guard, seeds, metrics file, banner; returns the profile."""
     if not online_allowed():
         block_network()
     check_str("notebook", notebook)

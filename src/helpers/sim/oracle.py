@@ -92,7 +92,9 @@ def oracle_features(events: pd.DataFrame, catalog: pd.DataFrame) -> pd.DataFrame
 
     price = catalog.set_index("product_id")["price"]
     rating = catalog.set_index("product_id")["avg_rating"]
-    budgets = ev["query_budget"].where(ev["query_budget"] > 0).groupby(ev["session_id"]).min().reindex(sessions)
+    budgets = (
+        ev["query_budget"].where(ev["query_budget"] > 0).groupby(ev["session_id"]).min().reindex(sessions)
+    )
     cart_price = price.reindex(cart_product.to_numpy()).to_numpy()
     features["over_budget"] = kept & budgets.notna() & (cart_price > budgets.to_numpy())
     features["within_budget"] = kept & budgets.notna() & (cart_price <= budgets.to_numpy())
@@ -106,10 +108,16 @@ def oracle_features(events: pd.DataFrame, catalog: pd.DataFrame) -> pd.DataFrame
     features["coupon_other"] = coupon & ~price_query
 
     brands = catalog.set_index("product_id")["brand"]
-    query_brand = ev["query_brand"].where(ev["query_brand"] != "").groupby(ev["session_id"]).first().reindex(sessions)
-    features["brand_match"] = kept & (brands.reindex(cart_product.to_numpy()).to_numpy() == query_brand.to_numpy())
+    query_brand = (
+        ev["query_brand"].where(ev["query_brand"] != "").groupby(ev["session_id"]).first().reindex(sessions)
+    )
+    features["brand_match"] = kept & (
+        brands.reindex(cart_product.to_numpy()).to_numpy() == query_brand.to_numpy()
+    )
 
-    cart_views = (ev["event"] == "view") & (ev["product_id"].to_numpy() == cart_product.reindex(ev["session_id"]).to_numpy())
+    cart_views = (ev["event"] == "view") & (
+        ev["product_id"].to_numpy() == cart_product.reindex(ev["session_id"]).to_numpy()
+    )
     dwell = ev["dwell_s"].where(cart_views, 0).groupby(ev["session_id"]).sum().reindex(sessions, fill_value=0)
     features["log_cart_dwell"] = np.where(kept & (dwell > 0), np.log(np.maximum(dwell, 1) / 60.0), 0.0)
     return features.astype(float)

@@ -12,7 +12,20 @@ import json
 import numpy as np
 import pandas as pd
 
-FIRST_NAMES = ("Emma", "Liam", "Olivia", "Noah", "Ava", "Lucas", "Mia", "Ethan", "Wei", "Priya", "Carlos", "Fatima")
+FIRST_NAMES = (
+    "Emma",
+    "Liam",
+    "Olivia",
+    "Noah",
+    "Ava",
+    "Lucas",
+    "Mia",
+    "Ethan",
+    "Wei",
+    "Priya",
+    "Carlos",
+    "Fatima",
+)
 LAST_NAMES = ("Smith", "Garcia", "Chen", "Patel", "Johnson", "Nguyen", "Muller", "Rossi", "Kim", "Okafor")
 STREETS = ("Maple Street", "Oak Avenue", "Pine Road", "Cedar Lane", "Elm Drive", "Lakeview Blvd")
 CITIES = ("Springfield", "Riverton", "Fairview", "Greenville", "Madison")

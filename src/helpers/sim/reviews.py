@@ -19,42 +19,78 @@ from helpers.sim.catalog import CATEGORIES, UNIVERSAL_ASPECTS
 
 # (positive phrases, negative phrases); "{very}" is an optional intensifier slot.
 ASPECT_PHRASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "sound": (("the sound is {very}clear", "great bass and crisp highs", "sound is not bad at all"),
-              ("the sound is {very}muddy", "not great sound", "the audio crackles")),
-    "battery": (("battery lasts {very}long", "the battery is not bad at all", "charges {very}quickly"),
-                ("battery dies {very}fast", "battery life is not what they promised", "won't hold a charge")),
-    "fit": (("fits {very}well", "the size is spot on", "true to size"),
-            ("runs small, had to return it", "doesn't fit well", "falls out of my ears")),
-    "comfort": (("{very}comfortable all day", "light and comfy", "no pressure even after hours"),
-                ("not comfortable after an hour", "{very}tight and painful", "hurts my ears")),
-    "performance": (("{very}fast and responsive", "handles everything I throw at it", "never lags"),
-                    ("lags a lot", "not fast enough", "{very}slow to start")),
-    "camera": (("camera takes {very}sharp photos", "great low light shots", "the camera is not bad"),
-               ("photos are blurry in low light", "the camera is {very}disappointing", "washed out colors")),
-    "screen": (("{very}bright and sharp screen", "colors look amazing", "the screen is not bad"),
-               ("the screen is {very}dim", "the display flickers", "screen scratches easily")),
-    "accuracy": (("heart rate tracking is {very}accurate", "GPS locks on fast", "steps match my phone"),
-                 ("step count is way off", "the GPS is {very}unreliable", "heart rate jumps around")),
-    "durability": (("still going strong after months", "{very}solid and sturdy", "survived a few drops"),
-                   ("broke in a week", "stopped working after a month", "the zipper fell apart")),
-    "capacity": (("fits everything I need", "{very}roomy", "plenty of pockets"),
-                 ("too small for a laptop", "not enough room", "{very}cramped inside")),
-    "taste": (("makes {very}great coffee", "rich and smooth taste", "the coffee is not bad"),
-              ("coffee tastes burnt", "{very}weak and watery", "leaves a bitter aftertaste")),
-    "ease of use": (("{very}easy to use", "simple to set up", "cleaning is a breeze"),
-                    ("not easy to clean", "{very}confusing buttons", "the manual is useless")),
-    "power": (("crushes ice {very}easily", "smoothies come out silky", "plenty of power"),
-              ("struggles with frozen fruit", "the motor is {very}weak", "leaves chunks every time")),
-    "noise": (("not too loud", "{very}quiet for a blender", "quieter than my old one"),
-              ("{very}loud", "sounds like a jet engine", "too noisy in the morning")),
-    "warmth": (("keeps me {very}warm", "warm even below freezing", "not cold at all"),
-               ("not warm enough", "wind goes right through it", "{very}cold in winter")),
-    "value": (("worth every penny", "not bad for the price", "{very}good value"),
-              ("not worth it", "{very}overpriced", "you can get better for less")),
-    "delivery": (("arrived a day early", "delivery was {very}fast", "well packaged"),
-                 ("delivery took two weeks", "the box arrived crushed", "{very}late delivery")),
-    "quality": (("looks {very}great", "solid build", "feels premium"),
-                ("feels cheap", "not the quality I expected", "{very}flimsy")),
+    "sound": (
+        ("the sound is {very}clear", "great bass and crisp highs", "sound is not bad at all"),
+        ("the sound is {very}muddy", "not great sound", "the audio crackles"),
+    ),
+    "battery": (
+        ("battery lasts {very}long", "the battery is not bad at all", "charges {very}quickly"),
+        ("battery dies {very}fast", "battery life is not what they promised", "won't hold a charge"),
+    ),
+    "fit": (
+        ("fits {very}well", "the size is spot on", "true to size"),
+        ("runs small, had to return it", "doesn't fit well", "falls out of my ears"),
+    ),
+    "comfort": (
+        ("{very}comfortable all day", "light and comfy", "no pressure even after hours"),
+        ("not comfortable after an hour", "{very}tight and painful", "hurts my ears"),
+    ),
+    "performance": (
+        ("{very}fast and responsive", "handles everything I throw at it", "never lags"),
+        ("lags a lot", "not fast enough", "{very}slow to start"),
+    ),
+    "camera": (
+        ("camera takes {very}sharp photos", "great low light shots", "the camera is not bad"),
+        ("photos are blurry in low light", "the camera is {very}disappointing", "washed out colors"),
+    ),
+    "screen": (
+        ("{very}bright and sharp screen", "colors look amazing", "the screen is not bad"),
+        ("the screen is {very}dim", "the display flickers", "screen scratches easily"),
+    ),
+    "accuracy": (
+        ("heart rate tracking is {very}accurate", "GPS locks on fast", "steps match my phone"),
+        ("step count is way off", "the GPS is {very}unreliable", "heart rate jumps around"),
+    ),
+    "durability": (
+        ("still going strong after months", "{very}solid and sturdy", "survived a few drops"),
+        ("broke in a week", "stopped working after a month", "the zipper fell apart"),
+    ),
+    "capacity": (
+        ("fits everything I need", "{very}roomy", "plenty of pockets"),
+        ("too small for a laptop", "not enough room", "{very}cramped inside"),
+    ),
+    "taste": (
+        ("makes {very}great coffee", "rich and smooth taste", "the coffee is not bad"),
+        ("coffee tastes burnt", "{very}weak and watery", "leaves a bitter aftertaste"),
+    ),
+    "ease of use": (
+        ("{very}easy to use", "simple to set up", "cleaning is a breeze"),
+        ("not easy to clean", "{very}confusing buttons", "the manual is useless"),
+    ),
+    "power": (
+        ("crushes ice {very}easily", "smoothies come out silky", "plenty of power"),
+        ("struggles with frozen fruit", "the motor is {very}weak", "leaves chunks every time"),
+    ),
+    "noise": (
+        ("not too loud", "{very}quiet for a blender", "quieter than my old one"),
+        ("{very}loud", "sounds like a jet engine", "too noisy in the morning"),
+    ),
+    "warmth": (
+        ("keeps me {very}warm", "warm even below freezing", "not cold at all"),
+        ("not warm enough", "wind goes right through it", "{very}cold in winter"),
+    ),
+    "value": (
+        ("worth every penny", "not bad for the price", "{very}good value"),
+        ("not worth it", "{very}overpriced", "you can get better for less"),
+    ),
+    "delivery": (
+        ("arrived a day early", "delivery was {very}fast", "well packaged"),
+        ("delivery took two weeks", "the box arrived crushed", "{very}late delivery"),
+    ),
+    "quality": (
+        ("looks {very}great", "solid build", "feels premium"),
+        ("feels cheap", "not the quality I expected", "{very}flimsy"),
+    ),
 }
 INTENSIFIERS = ("", "", "really ", "very ", "absolutely ", "super ")
 POSITIVE_SHARE_BY_STARS = {1: 0.08, 2: 0.2, 3: 0.5, 4: 0.8, 5: 0.93}
@@ -109,7 +145,9 @@ def make_reviews(
 ) -> pd.DataFrame:
     """One review per row of ``purchases`` (columns ``session_id``, ``user_id``, ``product_id``)."""
     products = catalog.set_index("product_id").loc[purchases["product_id"].to_numpy()]
-    true_stars = np.clip(np.rint(products["avg_rating"].to_numpy() + rng.normal(0, 0.9, len(purchases))), 1, 5)
+    true_stars = np.clip(
+        np.rint(products["avg_rating"].to_numpy() + rng.normal(0, 0.9, len(purchases))), 1, 5
+    )
     texts, labels = [], []
     for category, stars in zip(products["category"], true_stars.astype(int), strict=True):
         text, aspect_labels = _review(category, stars, rng)
@@ -117,15 +155,17 @@ def make_reviews(
         labels.append(json.dumps(aspect_labels))
     noisy = rng.random(len(purchases)) < rating_noise
     rating = np.where(noisy, rng.integers(1, 6, len(purchases)), true_stars).astype(int)
-    return pd.DataFrame({
-        "review_id": np.arange(len(purchases)),
-        "session_id": purchases["session_id"].to_numpy(),
-        "user_id": purchases["user_id"].to_numpy(),
-        "product_id": purchases["product_id"].to_numpy(),
-        "category": products["category"].to_numpy(),
-        "text": texts,
-        "rating": rating,
-        "rating_is_noise": noisy & (rating != true_stars),
-        "sentiment": sentiment_class(rating),
-        "aspect_labels": labels,
-    })
+    return pd.DataFrame(
+        {
+            "review_id": np.arange(len(purchases)),
+            "session_id": purchases["session_id"].to_numpy(),
+            "user_id": purchases["user_id"].to_numpy(),
+            "product_id": purchases["product_id"].to_numpy(),
+            "category": products["category"].to_numpy(),
+            "text": texts,
+            "rating": rating,
+            "rating_is_noise": noisy & (rating != true_stars),
+            "sentiment": sentiment_class(rating),
+            "aspect_labels": labels,
+        }
+    )

@@ -42,12 +42,25 @@ def event_clauses(events: pd.DataFrame, catalog: pd.DataFrame) -> pd.Series:
     price = products["price"].map("{:.2f}".format, na_action="ignore").fillna("").to_numpy(dtype=object)
     event = events["event"].to_numpy()
     clauses = np.select(
-        [event == "search", event == "view", event == "read_reviews", event == "add_to_cart",
-         event == "remove_from_cart", event == "apply_coupon"],
+        [
+            event == "search",
+            event == "view",
+            event == "read_reviews",
+            event == "add_to_cart",
+            event == "remove_from_cart",
+            event == "apply_coupon",
+        ],
         [
             'searched "' + events["query"].to_numpy().astype(object) + '"',
-            "viewed " + title + " ($" + price + ", " + stars + " stars) for "
-            + events["dwell_s"].astype(str).to_numpy(dtype=object) + " s",
+            "viewed "
+            + title
+            + " ($"
+            + price
+            + ", "
+            + stars
+            + " stars) for "
+            + events["dwell_s"].astype(str).to_numpy(dtype=object)
+            + " s",
             "read reviews of " + short + " (" + stars + " stars)",
             "added " + short + " to cart",
             "removed " + short + " from cart",
@@ -68,14 +81,18 @@ def join_recent(
     """
     groups = np.asarray(groups)
     if tokenizer is not None and max_length is not None:
-        lengths = np.array([len(ids) for ids in tokenizer(list(clauses), add_special_tokens=False)["input_ids"]])
+        lengths = np.array(
+            [len(ids) for ids in tokenizer(list(clauses), add_special_tokens=False)["input_ids"]]
+        )
         sep_length = len(tokenizer(SEPARATOR.strip(), add_special_tokens=False)["input_ids"])
         mark_length = len(tokenizer(TRUNCATION_MARK, add_special_tokens=False)["input_ids"]) + sep_length
         budget = max_length - tokenizer.num_special_tokens_to_add() - mark_length
         cost = pd.Series(lengths + sep_length)
         from_end = cost[::-1].groupby(groups[::-1]).cumsum()[::-1].to_numpy()
         total = pd.Series(from_end).groupby(groups).transform("max").to_numpy()
-        is_last = np.r_[groups[1:] != groups[:-1], True]  # the newest clause stays even if it alone is too long
+        is_last = np.r_[
+            groups[1:] != groups[:-1], True
+        ]  # the newest clause stays even if it alone is too long
         keep = (from_end <= budget) | (total - sep_length <= budget + mark_length) | is_last
         truncated = pd.Series(~keep).groupby(groups).any()
         clauses, groups = clauses[keep], groups[keep]
@@ -105,13 +122,22 @@ def history_to_text(
     """A customer's whole history (all their sessions in time order), indexed by ``user_id``."""
     order = sessions.sort_values(["user_id", "start_time"])
     gaps = order.groupby("user_id")["start_time"].diff().dt.days
-    marker = pd.DataFrame({
-        "session_id": order["session_id"].to_numpy(),
-        "clause": np.where(gaps.isna(), "", "[new session, " + gaps.fillna(0).astype(int).astype(str) + " days later]"),
-        "rank": -1,
-    })
-    clauses = pd.DataFrame({"session_id": events["session_id"].to_numpy(), "clause": event_clauses(events, catalog),
-                            "rank": events["step"].to_numpy()})
+    marker = pd.DataFrame(
+        {
+            "session_id": order["session_id"].to_numpy(),
+            "clause": np.where(
+                gaps.isna(), "", "[new session, " + gaps.fillna(0).astype(int).astype(str) + " days later]"
+            ),
+            "rank": -1,
+        }
+    )
+    clauses = pd.DataFrame(
+        {
+            "session_id": events["session_id"].to_numpy(),
+            "clause": event_clauses(events, catalog),
+            "rank": events["step"].to_numpy(),
+        }
+    )
     rows = pd.concat([marker[marker["clause"] != ""], clauses], ignore_index=True)
     session_order = pd.Series(np.arange(len(order)), index=order["session_id"].to_numpy())
     rows["order"] = session_order.reindex(rows["session_id"]).to_numpy()

@@ -61,20 +61,24 @@ def simulate(n_users: int = 3_000, seed: int = 0, pii_fraction: float = 0.0) -> 
     purchased = rng.random(len(plan)) < oracle_p
 
     last_add = events[events["event"] == "add_to_cart"].groupby("session_id")["product_id"].last()
-    purchased_product = last_add.reindex(plan["session_id"]).fillna(plan["focus_product"]).astype(int).to_numpy()
-    sessions = pd.DataFrame({
-        "session_id": plan["session_id"],
-        "user_id": plan["user_id"],
-        "segment": plan["segment"],
-        "start_time": plan["start_time"],
-        "category": catalog["category"].to_numpy()[plan["focus_product"]],
-        "first_query_kind": np.where(plan["has_search"], plan["query_kind"], "none"),
-        "n_events": events.groupby("session_id").size().reindex(plan["session_id"]).to_numpy(),
-        "text": sessions_to_text(events, catalog).reindex(plan["session_id"]).to_numpy(),
-        "oracle_p": oracle_p,
-        "purchased": purchased,
-        "purchased_product": np.where(purchased, purchased_product, -1),
-    })
+    purchased_product = (
+        last_add.reindex(plan["session_id"]).fillna(plan["focus_product"]).astype(int).to_numpy()
+    )
+    sessions = pd.DataFrame(
+        {
+            "session_id": plan["session_id"],
+            "user_id": plan["user_id"],
+            "segment": plan["segment"],
+            "start_time": plan["start_time"],
+            "category": catalog["category"].to_numpy()[plan["focus_product"]],
+            "first_query_kind": np.where(plan["has_search"], plan["query_kind"], "none"),
+            "n_events": events.groupby("session_id").size().reindex(plan["session_id"]).to_numpy(),
+            "text": sessions_to_text(events, catalog).reindex(plan["session_id"]).to_numpy(),
+            "oracle_p": oracle_p,
+            "purchased": purchased,
+            "purchased_product": np.where(purchased, purchased_product, -1),
+        }
+    )
     buyers = sessions[purchased & (rng.random(len(sessions)) < REVIEW_RATE)]
     reviews = make_reviews(buyers.rename(columns={"purchased_product": "product_id"}), catalog, rng)
     if pii_fraction > 0:
@@ -102,7 +106,9 @@ def load_world(n_users: int = 3_000, seed: int = 0, pii_fraction: float = 0.0, c
     return world
 
 
-def split_by_user(sessions: pd.DataFrame, test_fraction: float = 0.3, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+def split_by_user(
+    sessions: pd.DataFrame, test_fraction: float = 0.3, seed: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Train/test split with every user on one side only, so a model cannot memorise a user."""
     check_float("test_fraction", test_fraction, minimum=0.01, maximum=0.99)
     users = np.sort(sessions["user_id"].unique())

@@ -1,0 +1,149 @@
+"""Profiles, parameter validation, runtime, metrics, network guard and notebook hygiene."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import nbformat
+import pytest
+import torch
+
+import helpers
+from helpers.metrics import read_metrics, set_notebook
+from helpers.netguard import NetworkBlockedError, allow_network, block_network
+from helpers.paths import repo_root
+from helpers.profiles import PROFILE_NAMES
+
+NOTEBOOKS = sorted((repo_root() / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("name", ["cpu", "gpu"])
+def test_profiles_resolve_to_concrete_sizes(name: str) -> None:
+    profile = helpers.resolve_profile(name)
+    assert profile.name == name
+    assert profile.train_examples > 0 and profile.max_length > 0 and profile.batch_size > 0
+
+
+def test_auto_profile_follows_cuda() -> None:
+    assert helpers.resolve_profile("auto").name == ("gpu" if torch.cuda.is_available() else "cpu")
+
+
+def test_gpu_profile_is_bigger_than_cpu() -> None:
+    cpu, gpu = helpers.resolve_profile("cpu"), helpers.resolve_profile("gpu")
+    assert gpu.train_examples > cpu.train_examples and gpu.max_length >= cpu.max_length
+
+
+def test_profile_override_and_unknown_field() -> None:
+    assert helpers.resolve_profile("cpu", epochs=7).epochs == 7
+    with pytest.raises(helpers.ParameterError, match="unknown profile field"):
+        helpers.resolve_profile("cpu", epoks=7)
+
+
+@pytest.mark.parametrize("bad", ["CPU", "tpu", "", None, 3])
+def test_bad_profile_names_the_parameter_and_allowed_values(bad: object) -> None:
+    with pytest.raises(helpers.ParameterError) as error:
+        helpers.resolve_profile(bad)
+    message = str(error.value)
+    assert "'profile'" in message and all(repr(name) in message for name in PROFILE_NAMES)
+
+
+@pytest.mark.parametrize(
+    ("check", "args", "fragment"),
+    [
+        (helpers.check_int, ("seed", "1"), "must be an integer"),
+        (helpers.check_int, ("seed", True), "must be an integer"),
+        (helpers.check_int, ("seed", -1, 0), ">= 0"),
+        (helpers.check_float, ("lr", "x"), "must be a number"),
+        (helpers.check_float, ("lr", 2.0, 0.0, 1.0), "<= 1.0"),
+        (helpers.check_str, ("model", "  "), "non-empty string"),
+        (helpers.check_path, ("data_path", "no/such/file.csv"), "no file or folder"),
+    ],
+)
+def test_parameter_checks_reject_bad_values(check, args, fragment: str) -> None:
+    with pytest.raises(helpers.ParameterError, match=fragment) as error:
+        check(*args)
+    assert repr(args[0]) in str(error.value)
+
+
+def test_parameter_checks_accept_good_values() -> None:
+    assert helpers.check_int("seed", 3, minimum=0) == 3
+    assert helpers.check_float("lr", 1, 0.0, 2.0) == 1.0
+    assert helpers.check_path("readme", "pyproject.toml").is_file()
+
+
+def test_device_and_dtype() -> None:
+    device = helpers.pick_device()
+    assert device.type in {"cuda", "mps", "cpu"}
+    assert helpers.pick_device("cpu").type == "cpu"
+    assert helpers.pick_dtype(torch.device("cpu")) in {torch.bfloat16, torch.float32}
+
+
+def test_seed_everything_repeats_random_numbers() -> None:
+    helpers.seed_everything(5)
+    first = torch.rand(3)
+    helpers.seed_everything(5)
+    assert torch.equal(first, torch.rand(3))
+
+
+def test_record_metric_writes_json_and_resets() -> None:
+    set_notebook("99_test")
+    helpers.record_metric("auc", 0.75)
+    helpers.record_metric("rows", torch.tensor(12))
+    assert read_metrics("99_test") == {"auc": 0.75, "rows": 12}
+    set_notebook("99_test")
+    assert read_metrics("99_test") == {}
+
+
+def test_record_metric_rejects_bad_values() -> None:
+    set_notebook("99_test")
+    with pytest.raises(ValueError, match="finite"):
+        helpers.record_metric("auc", float("nan"))
+    with pytest.raises(TypeError):
+        helpers.record_metric("auc", [1, 2])
+
+
+def test_start_returns_profile_and_names_metrics(capsys: pytest.CaptureFixture[str]) -> None:
+    profile = helpers.start("99_start", profile="cpu", seed=1)
+    helpers.record_metric("x", 1)
+    assert profile.name == "cpu" and read_metrics("99_start") == {"x": 1}
+    assert "torch" in capsys.readouterr().out
+    allow_network()
+
+
+def test_network_guard_blocks_outside_addresses_only() -> None:
+    block_network()
+    try:
+        with pytest.raises(NetworkBlockedError), socket.socket() as sock:
+            sock.connect(("93.184.216.34", 80))
+        server = socket.socket()
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        with socket.socket() as client:
+            client.connect(server.getsockname())  # loopback stays allowed (Jupyter kernels use it)
+        server.close()
+    finally:
+        allow_network()
+
+
+def test_pytest_itself_blocks_the_network() -> None:
+    with (
+        pytest.raises(Exception, match="(?i)socket|blocked|host"),
+        socket.create_connection(("8.8.8.8", 53), 1),
+    ):
+        pass
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_are_clean_and_have_one_parameters_cell(notebook) -> None:
+    nb = nbformat.read(notebook, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code), "commit notebooks without outputs"
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, f"{notebook.name} has {len(tagged)} cells tagged 'parameters'"
+    assert nb.cells[0].cell_type == "markdown" and "objectives" in nb.cells[0].source.lower()
+
+
+def test_there_are_notebooks() -> None:
+    assert NOTEBOOKS, "notebooks/ is empty"
+    assert json.loads(NOTEBOOKS[0].read_text())["nbformat"] == 4
