@@ -243,7 +243,9 @@ def test_conversion_by_group_checker() -> None:
 
     from helpers.exercises import ExerciseError, check_conversion_by_group
 
-    sessions = pd.DataFrame({"kind": ["a", "a", "b", "b", "b"], "purchased": [True, False, False, False, True]})
+    sessions = pd.DataFrame(
+        {"kind": ["a", "a", "b", "b", "b"], "purchased": [True, False, False, False, True]}
+    )
     assert check_conversion_by_group(sessions.groupby("kind")["purchased"].mean(), sessions, "kind")
     with pytest.raises(ExerciseError, match="counts"):
         check_conversion_by_group(sessions.groupby("kind").size(), sessions, "kind")
