@@ -27,6 +27,13 @@ coupon_other                a coupon applied in any other session
 brand_match                 the cart product's brand is the brand named in a query
 log_cart_dwell              log(seconds spent on views of the cart product / 60)
 ==========================  =====================================================================
+
+Segments (bargain hunter, brand loyal, researcher, gift shopper, impulse buyer) are latent: a model
+never sees them, and neither does the oracle. Their effects reach the purchase probability through
+the behaviour that reveals them, as interactions: a coupon matters far more after a price query
+(the bargain hunter's signature) than elsewhere, and a cart product of the brand named in the query
+(brand loyalty) adds to the odds. Segments also change how often each behaviour occurs, which is why
+conversion differs by segment.
 """
 
 from __future__ import annotations
