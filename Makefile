@@ -3,8 +3,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-REQUIREMENTS := requirements.txt requirements-assets.txt pyproject.toml
-# The stamp is keyed on the requirements' hash, so setup reruns only when they change.
+REQUIREMENTS := requirements.txt requirements-assets.txt pyproject.toml Makefile
+# The stamp is keyed on the hash of these files, so setup reruns only when one of them changes.
 STAMP := $(VENV)/.setup-$(shell cat $(REQUIREMENTS) | sha256sum | cut -c1-16)
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.ipynb))
 PARAMS ?=
@@ -19,7 +19,7 @@ $(STAMP): $(REQUIREMENTS)
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -r requirements-assets.txt
 	$(PY) -m pip install --quiet --no-deps -e .
-	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (workbook)"
+	$(PY) -m ipykernel install --sys-prefix --name workbook --display-name "Python 3 (workbook)"
 	rm -f $(VENV)/.setup-*
 	touch $@
 

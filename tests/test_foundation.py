@@ -142,6 +142,8 @@ def test_notebooks_are_clean_and_have_one_parameters_cell(notebook) -> None:
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1, f"{notebook.name} has {len(tagged)} cells tagged 'parameters'"
     assert nb.cells[0].cell_type == "markdown" and "objectives" in nb.cells[0].source.lower()
+    # A kernel of our own name: a user's global "python3" kernel may point at another Python.
+    assert nb.metadata.kernelspec.name == "workbook"
 
 
 def test_there_are_notebooks() -> None:
