@@ -12,6 +12,7 @@ from helpers.params import ParameterError
 from helpers.wordpiece import (
     SPECIAL_TOKENS,
     WordPieceModel,
+    granularity_table,
     join_wordpieces,
     merge_tokens,
     padding_waste,
@@ -232,3 +233,21 @@ def test_padding_waste_rejects_bad_arguments():
         padding_waste([1, 2], 0, "dynamic")
     with pytest.raises(ValueError, match="at least one"):
         padding_waste([], 2, "dynamic")
+
+
+def test_granularity_table_counts_vocabularies_tokens_and_unknowns():
+    train = ["red shoes", "blue shoes!"]
+    test = ["red boots", "blue shoes"]  # "boots" is a new word, and "t" a new character
+    table = granularity_table(train, test, wordpiece_sizes=[30], others={"hf": train_hf_wordpiece(train, 60)})
+    rows = table.set_index("tokenizer")
+    assert list(rows.index) == ["word", "character", "wordpiece-30", "hf"]
+    assert rows.loc["word", "vocab_size"] == 5  # red, shoes, blue, "!" and [UNK]
+    assert rows.loc["word", "tokens_per_text"] == 2 and rows.loc["word", "unknown_rate"] == 1 / 4
+    characters = set("redshoesblue!")
+    assert rows.loc["character", "vocab_size"] == len(characters) + 1
+    assert rows.loc["character", "tokens_per_text"] == len("redbootsblueshoes") / 2
+    assert rows.loc["character", "unknown_rate"] == 1 / 17
+    assert rows.loc["wordpiece-30", "vocab_size"] <= 30
+    assert set(rows["kind"]) == {"word", "character", "subword"}
+    with pytest.raises(ValueError, match="training and test"):
+        granularity_table([], test)

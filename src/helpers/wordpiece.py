@@ -20,10 +20,11 @@ import random
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import pandas as pd
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
 from helpers.params import check_choice, check_int
@@ -370,3 +371,71 @@ def _shuffled(items: Sequence[int], seed: int | None) -> list[int]:
     if seed is not None:
         random.Random(seed).shuffle(items)
     return items
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Words, characters or subwords: vocabulary size against sequence length
+# ---------------------------------------------------------------------------------------------------------
+
+
+def granularity_table(
+    train_texts: Sequence[str],
+    test_texts: Sequence[str],
+    wordpiece_sizes: Sequence[int] = (200, 400, 800),
+    others: Mapping[str, object] | None = None,
+) -> pd.DataFrame:
+    """Vocabulary size, tokens per text and unknown rate of word, character and WordPiece tokenizers.
+
+    Every vocabulary is built on ``train_texts`` and measured on ``test_texts`` (lower-cased,
+    accents stripped, split by :func:`pre_tokenize`):
+
+    * ``"word"``: one token per distinct training word, plus ``[UNK]`` for words never seen;
+    * ``"character"``: one token per distinct character of the training words (spaces are not tokens);
+    * ``"wordpiece-N"``: :func:`train_wordpiece` with ``vocab_size=N``;
+    * each entry of ``others`` (name -> a trained ``transformers`` or ``tokenizers`` tokenizer, or a
+      :class:`WordPieceModel`), used as it is.
+
+    Columns: ``tokenizer``, ``kind`` (word / character / subword), ``vocab_size``, ``tokens_per_text``
+    (mean over ``test_texts``) and ``unknown_rate`` (fraction of test tokens that are unknown).
+    """
+    if not train_texts or not test_texts:
+        raise ValueError("granularity_table needs training and test texts")
+    train_words = word_frequencies(train_texts)
+    test_words = [word for text in test_texts for word in pre_tokenize(text)]
+    characters = {char for word in train_words for char in word}
+    test_characters = [char for word in test_words for char in word]
+    n_texts = len(test_texts)
+    unseen_words = sum(word not in train_words for word in test_words)
+    unseen_characters = sum(char not in characters for char in test_characters)
+    rows = [
+        _granularity_row("word", "word", len(train_words) + 1, len(test_words), n_texts, unseen_words),
+        _granularity_row(
+            "character", "character", len(characters) + 1, len(test_characters), n_texts, unseen_characters
+        ),
+    ]
+    for size in wordpiece_sizes:
+        model = train_wordpiece(train_texts, size)
+        rows.append(_measured_row(f"wordpiece-{size}", model, len(model), test_texts))
+    for name, tokenizer in (others or {}).items():
+        size = tokenizer.get_vocab_size() if isinstance(tokenizer, Tokenizer) else len(tokenizer)
+        rows.append(_measured_row(name, tokenizer, size, test_texts))
+    return pd.DataFrame(rows)
+
+
+def _measured_row(name: str, tokenizer: object, vocab_size: int, texts: Sequence[str]) -> dict[str, object]:
+    unk_token = unk_token_of(tokenizer)
+    tokens = [token for text in texts for token in tokens_of(tokenizer, text)]
+    unknown = sum(token == unk_token for token in tokens)
+    return _granularity_row(name, "subword", vocab_size, len(tokens), len(texts), unknown)
+
+
+def _granularity_row(
+    name: str, kind: str, vocab_size: int, n_tokens: int, n_texts: int, n_unknown: int
+) -> dict[str, object]:
+    return {
+        "tokenizer": name,
+        "kind": kind,
+        "vocab_size": vocab_size,
+        "tokens_per_text": n_tokens / n_texts,
+        "unknown_rate": n_unknown / n_tokens if n_tokens else float("nan"),
+    }
