@@ -1,0 +1,310 @@
+"""The training engine: schedule, learning, exact resume after a kill, atomic checkpoints, DDP on CPU."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from helpers.predictor import TextDataset, load_predictor, save_predictor
+from helpers.training import (
+    TrainConfig,
+    checkpoint_path,
+    latest_checkpoint,
+    linear_warmup_decay,
+    load_checkpoint,
+    make_optimizer,
+    make_scheduler,
+    predict,
+    resolve_precision,
+    save_checkpoint,
+    train,
+)
+from tiny_models import tiny_predictor, tiny_tokenizer, toy_task
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    return tiny_tokenizer()
+
+
+@pytest.fixture(scope="module")
+def toy_data(tokenizer) -> tuple[TextDataset, TextDataset]:
+    """64 training texts (16 batches of 4) and 32 evaluation texts."""
+    train_texts, train_labels = toy_task(64, seed=0)
+    eval_texts, eval_labels = toy_task(32, seed=1)
+    return (
+        TextDataset(train_texts, train_labels, tokenizer, max_length=32),
+        TextDataset(eval_texts, eval_labels, tokenizer, max_length=32),
+    )
+
+
+QUICK = TrainConfig(
+    epochs=2,
+    batch_size=4,
+    grad_accumulation=2,
+    learning_rate=1e-3,
+    warmup_ratio=0.25,
+    log_every_steps=1,
+    progress=False,
+)
+
+
+class Killed(Exception):
+    """Stands in for a kill -9 between two optimizer steps."""
+
+
+def kill_at(step: int):
+    def on_step(position: dict) -> None:
+        if position["step"] == step:
+            raise Killed(f"killed after step {step}")
+
+    return on_step
+
+
+def train_losses(history: list[dict]) -> list[float]:
+    return [row["loss"] for row in history if row["kind"] == "train"]
+
+
+def test_lr_schedule_warms_up_then_decays_linearly_to_zero() -> None:
+    factors = [linear_warmup_decay(step, warmup_steps=2, total_steps=10) for step in range(11)]
+    assert factors == pytest.approx([0.0, 0.5, 1.0, 7 / 8, 6 / 8, 5 / 8, 4 / 8, 3 / 8, 2 / 8, 1 / 8, 0.0])
+    assert linear_warmup_decay(0, warmup_steps=0, total_steps=4) == 1.0
+
+    from transformers import get_linear_schedule_with_warmup
+
+    ours = make_scheduler(make_optimizer(torch.nn.Linear(2, 1), 1e-3, 0.0), 3, 12)
+    theirs = get_linear_schedule_with_warmup(
+        torch.optim.AdamW(torch.nn.Linear(2, 1).parameters(), 1e-3), 3, 12
+    )
+    lrs = []
+    for _ in range(12):
+        assert ours.get_last_lr()[0] == pytest.approx(theirs.get_last_lr()[0])
+        lrs.append(ours.get_last_lr()[0])
+        ours.optimizer.step(), ours.step(), theirs.optimizer.step(), theirs.step()
+    assert lrs[:4] == pytest.approx([0.0, 1e-3 / 3, 2e-3 / 3, 1e-3]) and ours.get_last_lr()[0] == 0.0
+
+
+def test_weight_decay_skips_biases_and_layernorm() -> None:
+    model = tiny_predictor()
+    decay, no_decay = make_optimizer(model, 1e-3, 0.01).param_groups
+    assert decay["weight_decay"] == 0.01 and all(p.ndim == 2 for p in decay["params"])
+    assert no_decay["weight_decay"] == 0.0 and any(p is model.head.bias for p in no_decay["params"])
+
+
+def test_precision_choices() -> None:
+    cpu = torch.device("cpu")
+    assert resolve_precision("no", cpu) is None
+    assert resolve_precision("bf16", cpu) is torch.bfloat16
+    assert resolve_precision("auto", cpu) in (None, torch.bfloat16)
+    with pytest.raises(ValueError, match="needs a CUDA GPU"):
+        resolve_precision("fp16", cpu)
+    with pytest.raises(ValueError, match="mixed_precision must be one of"):
+        TrainConfig(mixed_precision="fp8")
+
+
+def test_loss_decreases_on_a_learnable_toy_task(toy_data) -> None:
+    train_data, eval_data = toy_data
+    model = tiny_predictor(dropout=0.0)
+    config = replace(QUICK, epochs=6, grad_accumulation=1, learning_rate=3e-3, warmup_ratio=0.1)
+    result = train(model, train_data, eval_data, config)
+    losses = train_losses(result.history)
+    assert len(losses) == 6 * 16 and result.steps == 96 and result.epochs_completed == 6
+    assert np.mean(losses[-16:]) < 0.5 * np.mean(losses[:16]), losses
+    evals = [row for row in result.history if row["kind"] == "eval"]
+    assert len(evals) == 6 and evals[-1]["auc"] > 0.95 and evals[-1]["loss"] < evals[0]["loss"]
+    probabilities = predict(model, eval_data)
+    assert probabilities.shape == (32,) and ((0 < probabilities) & (probabilities < 1)).all()
+
+
+def test_history_reports_throughput_tokens_and_memory(toy_data) -> None:
+    train_data, _ = toy_data
+    result = train(tiny_predictor(), train_data, None, replace(QUICK, epochs=1, log_every_steps=4))
+    frame = result.frame()
+    assert frame["step"].tolist() == [4, 8] and (frame["kind"] == "train").all()
+    for column in ("loss", "lr", "grad_norm", "samples_per_s", "real_tokens_per_s", "padded_tokens_per_s"):
+        assert (frame[column] > 0).all(), column
+    assert (frame["padded_tokens_per_s"] >= frame["real_tokens_per_s"]).all()
+    assert (frame["peak_memory_mb"] > 0).all() and frame["memory_measure"][0] == "cpu process max RSS"
+
+
+def test_predict_keeps_dataset_order(toy_data) -> None:
+    _, eval_data = toy_data
+    model = tiny_predictor(dropout=0.0).eval()
+    probabilities = predict(model, eval_data, batch_size=5, mixed_precision="no")
+    for i in (0, 7, 31):
+        item = eval_data[i]
+        with torch.no_grad():
+            logit = model(item["input_ids"][None], torch.ones_like(item["input_ids"])[None])
+        assert probabilities[i] == pytest.approx(torch.sigmoid(logit).item(), rel=1e-5)
+
+
+def test_killed_run_resumes_to_identical_weights(toy_data, tmp_path) -> None:
+    """Two kills (mid-epoch 1 and mid-epoch 2), dropout on, bucketing, accumulation: same bits at the end."""
+    train_data, eval_data = toy_data
+    config = replace(QUICK, checkpoint_every_steps=3, mixed_precision="auto")  # bf16 where the CPU has it
+
+    reference = tiny_predictor(seed=1)
+    uninterrupted = train(
+        reference, train_data, eval_data, replace(config, checkpoint_dir=str(tmp_path / "a"))
+    )
+
+    folder = str(tmp_path / "b")
+    with pytest.raises(Killed):  # 8 steps per epoch; step 3 is saved, steps 4-5 are lost
+        train(
+            tiny_predictor(seed=1),
+            train_data,
+            eval_data,
+            replace(config, checkpoint_dir=folder),
+            on_step=kill_at(5),
+        )
+    assert latest_checkpoint(folder) == checkpoint_path(folder, 3)
+    with pytest.raises(Killed):  # resumes at step 3, then dies in epoch 2 after the step-9 checkpoint
+        train(
+            tiny_predictor(seed=2),
+            train_data,
+            eval_data,
+            replace(config, checkpoint_dir=folder),
+            on_step=kill_at(11),
+        )
+    assert load_checkpoint(latest_checkpoint(folder))["position"] == {
+        **{"epoch": 1, "batch": 2, "step": 9, "best_auc": uninterrupted.history[8]["auc"]},
+        **{"epochs_without_improvement": 0, "stopped_early": False, "finished": False},
+    }
+    resumed_model = tiny_predictor(seed=3)  # a different start: every weight must come from the checkpoint
+    resumed = train(resumed_model, train_data, eval_data, replace(config, checkpoint_dir=folder))
+
+    assert (
+        resumed.resumed_from == str(checkpoint_path(folder, 9)) and resumed.steps == uninterrupted.steps == 16
+    )
+    resumed_weights = resumed_model.state_dict()
+    for name, expected in reference.state_dict().items():
+        assert torch.equal(expected, resumed_weights[name]), name
+    assert train_losses(resumed.history) == train_losses(uninterrupted.history)
+    assert [r["auc"] for r in resumed.history if r["kind"] == "eval"] == [
+        r["auc"] for r in uninterrupted.history if r["kind"] == "eval"
+    ]
+    again = train(tiny_predictor(seed=4), train_data, eval_data, replace(config, checkpoint_dir=folder))
+    assert again.steps == 16 and train_losses(again.history) == train_losses(uninterrupted.history)
+
+
+def test_resume_with_changed_settings_is_refused(toy_data, tmp_path) -> None:
+    train_data, _ = toy_data
+    config = replace(QUICK, epochs=1, checkpoint_dir=str(tmp_path))
+    train(tiny_predictor(), train_data, None, config)
+    with pytest.raises(ValueError, match="batch_size changed"):
+        train(tiny_predictor(), train_data, None, replace(config, batch_size=8))
+    with pytest.raises(ValueError, match="resume=False"):
+        train(tiny_predictor(), train_data, None, config, resume=False)
+    with pytest.raises(FileNotFoundError):
+        train(
+            tiny_predictor(),
+            train_data,
+            None,
+            replace(config, checkpoint_dir=str(tmp_path / "x")),
+            resume=True,
+        )
+
+
+def test_checkpoint_write_is_atomic(tmp_path, monkeypatch) -> None:
+    path = checkpoint_path(tmp_path, 3)
+    good = {"model": tiny_predictor().state_dict(), "position": {"step": 3}}
+    save_checkpoint(good, path)
+    before = path.read_bytes()
+
+    real_save = torch.save
+
+    def crash_midway(obj, handle, *args, **kwargs):
+        real_save(obj, handle, *args, **kwargs)
+        handle.truncate(handle.tell() // 2)  # half of the bytes are on disk ...
+        raise OSError("disk full")  # ... when the write dies
+
+    monkeypatch.setattr(torch, "save", crash_midway)
+    with pytest.raises(OSError, match="disk full"):
+        save_checkpoint({"position": {"step": 3, "overwritten": True}}, path)
+    with pytest.raises(OSError, match="disk full"):
+        save_checkpoint({"position": {"step": 6}}, checkpoint_path(tmp_path, 6))
+    monkeypatch.undo()
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # no .tmp, no step-6 file
+    assert path.read_bytes() == before and latest_checkpoint(tmp_path) == path
+    loaded = load_checkpoint(path)
+    assert loaded["position"] == {"step": 3}
+    assert all(torch.equal(loaded["model"][k], v) for k, v in good["model"].items())
+
+
+def test_early_stopping_stops_when_auc_stops_improving(toy_data) -> None:
+    train_data, eval_data = toy_data
+    config = replace(QUICK, epochs=6, learning_rate=0.0, early_stopping_patience=2)  # nothing can improve
+    result = train(tiny_predictor(dropout=0.0), train_data, eval_data, config)
+    assert result.stopped_early and result.epochs_completed == 3 and result.steps == 3 * 8
+    assert [row["epoch"] for row in result.history if row["kind"] == "eval"] == [0, 1, 2]
+
+
+def test_two_processes_match_one_process_with_double_accumulation(toy_data, tokenizer, tmp_path) -> None:
+    """DDP on CPU (gloo, 2 processes launched by torchrun) against 1 process with grad_accumulation=2.
+
+    Both runs see the same batches in the same steps: process r takes batches r, r+2, ... and DDP
+    averages the two gradients, which is what accumulating two half-weighted micro-batches does.
+    Dropout is off, so only float rounding differs (thread counts change the summation order inside
+    matrix products; the all-reduce adds in another order). fp32 rounding is ~1e-7 relative per
+    operation; over 16 AdamW steps on a tiny model that stays far below 1e-4, while a real bug (a
+    wrong batch, a missing average, double counting) moves the loss by more than 1e-2.
+    """
+    train_data, eval_data = toy_data
+    start = tmp_path / "start"
+    save_predictor(tiny_predictor(dropout=0.0, seed=7), tokenizer, start)
+    for name, data in (("train", toy_task(64, seed=0)), ("eval", toy_task(32, seed=1))):
+        pd.DataFrame({"text": data[0], "label": data[1]}).to_csv(tmp_path / f"{name}.csv", index=False)
+
+    command = [
+        *(sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"),
+        *("-m", "helpers.train_cli", "--device", "cpu", "--encoder", str(start), "--max-length", "32"),
+        *("--train-csv", str(tmp_path / "train.csv"), "--eval-csv", str(tmp_path / "eval.csv")),
+        *("--epochs", "2", "--batch-size", "4", "--grad-accumulation", "1", "--learning-rate", "1e-3"),
+        *("--warmup-ratio", "0.25", "--mixed-precision", "no", "--log-every-steps", "1", "--no-progress"),
+        *("--history", str(tmp_path / "history.json"), "--output", str(tmp_path / "ddp-model")),
+    ]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "GLOO_SOCKET_IFNAME": "lo", "TORCHELASTIC_ERROR_FILE": ""}
+    started = time.perf_counter()
+    finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
+    assert "processes=2" in finished.stdout
+    assert time.perf_counter() - started < 60
+
+    model, _ = load_predictor(start)
+    single = train(model.train(), train_data, eval_data, replace(QUICK, mixed_precision="no", seed=0))
+    ddp_history = json.loads((tmp_path / "history.json").read_text())["history"]
+    assert len(train_losses(ddp_history)) == len(train_losses(single.history)) == 16
+    np.testing.assert_allclose(train_losses(ddp_history), train_losses(single.history), rtol=1e-4)
+    for run in (ddp_history, single.history):
+        assert [row["step"] for row in run if row["kind"] == "eval"] == [8, 16]
+    ddp_model, _ = load_predictor(tmp_path / "ddp-model")
+    ddp_weights = ddp_model.state_dict()
+    for name, expected in model.state_dict().items():
+        torch.testing.assert_close(ddp_weights[name], expected, rtol=1e-4, atol=1e-5, msg=name)
+
+
+def test_launch_command_for_one_and_several_machines() -> None:
+    from helpers.train_cli import build_parser, launch_command
+
+    assert launch_command(4) == "torchrun --standalone --nproc_per_node 4 -m helpers.train_cli"
+    assert launch_command(8, nnodes=2, node_rank=1, master_addr="node0", args="--epochs 3") == (
+        "torchrun --nnodes 2 --node_rank 1 --nproc_per_node 8 --master_addr node0 --master_port 29500 "
+        "-m helpers.train_cli --epochs 3"
+    )
+    args = build_parser().parse_args(["--no-bucketing", "--max-grad-norm", "none", "--batch-size", "8"])
+    assert (args.bucketing, args.max_grad_norm, args.batch_size, args.dynamic_padding) == (
+        False,
+        None,
+        8,
+        True,
+    )
