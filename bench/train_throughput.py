@@ -81,9 +81,8 @@ def cpu_peak(dtype: torch.dtype | None, threads: int) -> tuple[float, str]:
         else:
             why += ", bf16 emulated (fp32 rate at best)"
     peak = threads * mhz / 1000 * per_cycle
-    derivation = (
-        f"{threads} core{'s' if threads != 1 else ''} x {mhz / 1000:.2f} GHz (cpuinfo 'cpu MHz') x {per_cycle} FLOP/cycle [{why}]"
-    )
+    cores = f"{threads} core{'s' if threads != 1 else ''}"
+    derivation = f"{cores} x {mhz / 1000:.2f} GHz (cpuinfo 'cpu MHz') x {per_cycle} FLOP/cycle [{why}]"
     return peak, derivation
 
 
