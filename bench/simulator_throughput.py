@@ -18,9 +18,7 @@ def main() -> None:
     seconds = time.perf_counter() - started
     n = len(world.sessions)
     print(f"sessions generated : {n:,} ({len(world.events):,} events, {len(world.reviews):,} reviews)")
-    print(
-        f"wall time          : {seconds:.1f} s   target <= 30 s: {'met' if seconds <= 30 else 'MISSED'}"
-    )
+    print(f"wall time          : {seconds:.1f} s   target <= 30 s: {'met' if seconds <= 30 else 'MISSED'}")
     print(f"throughput         : {n / seconds:,.0f} sessions/s")
 
 
