@@ -253,3 +253,54 @@ def test_conversion_by_group_checker() -> None:
         check_conversion_by_group({"a": 0.5}, sessions, "kind")
     with pytest.raises(ExerciseError, match="wrong rate"):
         check_conversion_by_group({"a": 0.5, "b": 0.5}, sessions, "kind")
+
+
+def test_pos_weight_checker() -> None:
+    from helpers.exercises import ExerciseError, check_pos_weight
+
+    labels = [1, 0, 0, 0, 0, 1, 0, 0]
+    assert check_pos_weight(3.0, labels)
+    with pytest.raises(ExerciseError, match="upside down"):
+        check_pos_weight(1 / 3, labels)
+    with pytest.raises(ExerciseError, match="share of positives"):
+        check_pos_weight(0.25, labels)
+    with pytest.raises(ExerciseError, match="not the pos_weight"):
+        check_pos_weight(2.0, labels)
+
+
+def test_bce_loss_checker() -> None:
+    from helpers.exercises import ExerciseError, check_bce_loss
+
+    logits, labels = torch.tensor([2.0, -1.0, 0.5]), torch.tensor([1.0, 0.0, 0.0])
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    right = bce(logits, labels, pos_weight=torch.tensor(4.0))
+    assert check_bce_loss(right, logits, labels, 4.0)
+    with pytest.raises(ExerciseError, match="without pos_weight"):
+        check_bce_loss(bce(logits, labels), logits, labels, 4.0)
+    with pytest.raises(ExerciseError, match="twice"):
+        check_bce_loss(bce(torch.sigmoid(logits), labels), logits, labels, 4.0)
+    with pytest.raises(ExerciseError, match="not the expected"):
+        check_bce_loss(0.1, logits, labels, 4.0)
+
+
+def test_grad_accumulation_checker() -> None:
+    from helpers.exercises import ExerciseError, check_grad_accumulation
+
+    assert check_grad_accumulation(4, micro_batch=16, processes=2, effective_batch=128)
+    with pytest.raises(ExerciseError, match="other processes"):
+        check_grad_accumulation(8, micro_batch=16, processes=2, effective_batch=128)
+    with pytest.raises(ExerciseError, match="whole number"):
+        check_grad_accumulation(4.0, micro_batch=16, processes=2, effective_batch=128)
+    with pytest.raises(ExerciseError, match="not 128"):
+        check_grad_accumulation(3, micro_batch=16, processes=2, effective_batch=128)
+
+
+def test_learning_rate_checker() -> None:
+    from helpers.exercises import ExerciseError, check_learning_rate
+
+    expected = 1e-4 * (1000 - 550) / (1000 - 100)
+    assert check_learning_rate(expected, step=550, total_steps=1000, warmup_ratio=0.1, peak=1e-4)
+    with pytest.raises(ExerciseError, match="after the warmup"):
+        check_learning_rate(1e-4 * 450 / 1000, step=550, total_steps=1000, warmup_ratio=0.1, peak=1e-4)
+    with pytest.raises(ExerciseError, match="not the learning rate"):
+        check_learning_rate(1e-4, step=550, total_steps=1000, warmup_ratio=0.1, peak=1e-4)

@@ -18,6 +18,7 @@ from helpers.predictor import TextDataset, load_predictor, save_predictor
 from helpers.training import (
     TrainConfig,
     checkpoint_path,
+    embed,
     latest_checkpoint,
     linear_warmup_decay,
     load_checkpoint,
@@ -145,6 +146,21 @@ def test_predict_keeps_dataset_order(toy_data) -> None:
         with torch.no_grad():
             logit = model(item["input_ids"][None], torch.ones_like(item["input_ids"])[None])
         assert probabilities[i] == pytest.approx(torch.sigmoid(logit).item(), rel=1e-5)
+
+
+def test_embed_returns_the_pooled_vector_in_dataset_order(toy_data) -> None:
+    _, eval_data = toy_data
+    model = tiny_predictor(dropout=0.0).eval()
+    vectors = embed(model, eval_data, batch_size=5, mixed_precision="no")
+    assert vectors.shape == (len(eval_data), model.head.in_features)
+    item = eval_data[3]
+    with torch.no_grad():
+        mask = torch.ones_like(item["input_ids"])[None]
+        expected = model.pool(model.encoder(input_ids=item["input_ids"][None], attention_mask=mask), mask)
+    np.testing.assert_allclose(vectors[3], expected[0].numpy(), rtol=1e-5, atol=1e-6)
+    logits = vectors @ model.head.weight.detach().numpy()[0] + model.head.bias.item()
+    probabilities = predict(model, eval_data, batch_size=7, mixed_precision="no")
+    np.testing.assert_allclose(1 / (1 + np.exp(-logits)), probabilities, rtol=1e-5)
 
 
 def test_killed_run_resumes_to_identical_weights(toy_data, tmp_path) -> None:

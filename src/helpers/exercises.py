@@ -366,3 +366,87 @@ def check_conversion_by_group(answer: Any, sessions: Any, column: str) -> bool:
     ]
     require(not wrong, f"wrong rate for {wrong}", 'rate = purchases / sessions, i.e. .mean() of "purchased"')
     return True
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The predictor (notebook 03)
+# ---------------------------------------------------------------------------------------------------------
+
+
+@register
+def check_pos_weight(answer: Any, labels: Sequence[int]) -> bool:
+    """``answer`` is the ``pos_weight`` for BCEWithLogitsLoss: negatives / positives in ``labels``."""
+    labels = [int(bool(label)) for label in labels]
+    positives = sum(labels)
+    negatives = len(labels) - positives
+    value = float(as_tensor(answer, "pos_weight").reshape(-1)[0])
+    if math.isclose(value, positives / negatives, rel_tol=1e-3):
+        fail("that is positives / negatives, upside down", "positives are rare, so their weight is > 1")
+    if math.isclose(value, positives / len(labels), rel_tol=1e-3):
+        fail("that is the share of positives", "divide the number of negatives by the number of positives")
+    require(
+        math.isclose(value, negatives / positives, rel_tol=1e-3),
+        f"{value:g} is not the pos_weight for {positives} positives and {negatives} negatives",
+        "pos_weight = number of negative examples / number of positive examples",
+    )
+    return True
+
+
+@register
+def check_bce_loss(answer: Any, logits: Any, labels: Any, pos_weight: float) -> bool:
+    """``answer`` is the mean weighted binary cross-entropy of ``logits`` for ``labels``."""
+    logits, labels = as_tensor(logits, "logits"), as_tensor(labels, "labels").double()
+    value = float(as_tensor(answer, "loss").reshape(-1)[0])
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    expected = bce(logits, labels, pos_weight=torch.tensor(pos_weight, dtype=torch.float64)).item()
+    if math.isclose(value, bce(logits, labels).item(), rel_tol=1e-4) and not math.isclose(value, expected):
+        fail("that is the loss without pos_weight", "multiply the positive examples' term by pos_weight")
+    if math.isclose(value, bce(torch.sigmoid(logits), labels).item(), rel_tol=1e-4):
+        fail("the sigmoid was applied twice", "BCE *with logits* takes the raw scores, not probabilities")
+    require(
+        math.isclose(value, expected, rel_tol=1e-4),
+        f"{value:.5f} is not the expected loss",
+        "loss = mean(-(pos_weight · y · log σ(z) + (1 - y) · log(1 - σ(z))))",
+    )
+    return True
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Training (notebook 04)
+# ---------------------------------------------------------------------------------------------------------
+
+
+@register
+def check_grad_accumulation(answer: Any, micro_batch: int, processes: int, effective_batch: int) -> bool:
+    """``answer`` micro-batches per step give ``effective_batch`` = micro_batch × processes × answer."""
+    require(
+        isinstance(answer, int) and not isinstance(answer, bool),
+        f"expected a whole number, got {answer!r}",
+        "you cannot accumulate a fraction of a micro-batch",
+    )
+    if answer == effective_batch // micro_batch:
+        fail("that ignores the other processes", "every process adds its own micro-batches to each step")
+    require(
+        answer * micro_batch * processes == effective_batch,
+        f"{answer} × {micro_batch} × {processes} = {answer * micro_batch * processes}, not {effective_batch}",
+        "effective batch = micro-batch × processes × grad_accumulation",
+    )
+    return True
+
+
+@register
+def check_learning_rate(answer: Any, step: int, total_steps: int, warmup_ratio: float, peak: float) -> bool:
+    """``answer`` is the linear-warmup, linear-decay learning rate at ``step``."""
+    from helpers.training import linear_warmup_decay
+
+    warmup = round(warmup_ratio * total_steps)
+    expected = peak * linear_warmup_decay(step, warmup, total_steps)
+    value = float(answer)
+    if math.isclose(value, peak * (total_steps - step) / total_steps, rel_tol=1e-6):
+        fail("the decay starts after the warmup, not at step 0", "decay over the steps from t_w to T")
+    require(
+        math.isclose(value, expected, rel_tol=1e-6),
+        f"{value:g} is not the learning rate at step {step}",
+        "after warmup: peak × (T − t) / (T − t_w)",
+    )
+    return True

@@ -102,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         )  # the kernels inherit it for their metrics
     out_dir = reports_dir()
     parameters = {name: _parse_value(value) for name, value in args.parameter}
+    # Progress bars redraw many times a second; in a saved notebook every redraw becomes a line of output.
+    os.environ.setdefault("TQDM_MININTERVAL", "30")
     runs = []
     for notebook in sorted(args.notebooks):
         print(f"== {notebook.name}", flush=True)

@@ -294,15 +294,16 @@ def make_loader(
 # ---------------------------------------------------------------------------------------------------
 
 
-def predict_logits(
+def _forward_in_length_order(
     model: nn.Module,
     dataset: TextDataset,
-    batch_size: int = 64,
-    device: str | torch.device | None = None,
-    mixed_precision: str = "auto",
-    progress: bool = False,
+    forward: Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor],
+    batch_size: int,
+    device: str | torch.device | None,
+    mixed_precision: str,
+    progress: bool,
 ) -> np.ndarray:
-    """Logits for every example of ``dataset``, in dataset order.
+    """``forward(model, input_ids, attention_mask)`` for every example, stacked in dataset order.
 
     Examples are batched shortest-first (less padding), then put back in order. The model is used on
     its own device unless ``device`` is given; its train/eval mode is restored afterwards.
@@ -317,14 +318,53 @@ def predict_logits(
     model.eval()
     order = LengthBucketSampler(dataset.lengths, batch_size, shuffle=False)
     collate = make_collate(dataset)
-    logits = np.empty(len(dataset), dtype=np.float32)
+    results = None
     for indices in tqdm(order.batches(), desc="predict", disable=not progress, leave=False):
         batch = collate([dataset[i] for i in indices])
         with torch.inference_mode(), autocast(device, dtype):
-            out = model(batch["input_ids"].to(device), batch["attention_mask"].to(device))
-        logits[indices] = out.float().cpu().numpy()
+            out = forward(model, batch["input_ids"].to(device), batch["attention_mask"].to(device))
+        out = out.float().cpu().numpy()
+        if results is None:
+            results = np.empty((len(dataset), *out.shape[1:]), dtype=np.float32)
+        results[indices] = out
     model.train(was_training)
-    return logits
+    return results
+
+
+def predict_logits(
+    model: nn.Module,
+    dataset: TextDataset,
+    batch_size: int = 64,
+    device: str | torch.device | None = None,
+    mixed_precision: str = "auto",
+    progress: bool = False,
+) -> np.ndarray:
+    """Logits for every example of ``dataset``, in dataset order."""
+
+    def logits(model: nn.Module, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return model(input_ids, attention_mask)
+
+    return _forward_in_length_order(model, dataset, logits, batch_size, device, mixed_precision, progress)
+
+
+def embed(
+    model: nn.Module,
+    dataset: TextDataset,
+    batch_size: int = 64,
+    device: str | torch.device | None = None,
+    mixed_precision: str = "auto",
+    progress: bool = False,
+) -> np.ndarray:
+    """The pooled vector a :class:`~helpers.predictor.Predictor` feeds its head, shape (examples, hidden).
+
+    With a frozen pretrained encoder these are the features of a linear probe.
+    """
+
+    def pooled(model: nn.Module, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        outputs = model.encoder(input_ids=input_ids, attention_mask=attention_mask)
+        return model.pool(outputs, attention_mask)
+
+    return _forward_in_length_order(model, dataset, pooled, batch_size, device, mixed_precision, progress)
 
 
 def predict(
