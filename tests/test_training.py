@@ -19,6 +19,7 @@ from helpers.training import (
     TrainConfig,
     checkpoint_path,
     embed,
+    fit_linear_probe,
     latest_checkpoint,
     linear_warmup_decay,
     load_checkpoint,
@@ -28,6 +29,7 @@ from helpers.training import (
     resolve_precision,
     save_checkpoint,
     train,
+    warm_start_head,
 )
 from tiny_models import tiny_predictor, tiny_tokenizer, toy_task
 
@@ -163,6 +165,15 @@ def test_embed_returns_the_pooled_vector_in_dataset_order(toy_data) -> None:
     np.testing.assert_allclose(1 / (1 + np.exp(-logits)), probabilities, rtol=1e-5)
 
 
+def test_warm_started_head_predicts_like_the_probe(toy_data) -> None:
+    train_data, eval_data = toy_data
+    model = tiny_predictor(dropout=0.0).eval()
+    probe = fit_linear_probe(model, train_data)
+    warm_start_head(model, probe)
+    expected = probe.predict_proba(embed(model, eval_data, mixed_precision="no"))[:, 1]
+    np.testing.assert_allclose(predict(model, eval_data, mixed_precision="no"), expected, rtol=1e-4)
+
+
 def test_killed_run_resumes_to_identical_weights(toy_data, tmp_path) -> None:
     """Two kills (mid-epoch 1 and mid-epoch 2), dropout on, bucketing, accumulation: same bits at the end."""
     train_data, eval_data = toy_data
@@ -290,8 +301,15 @@ def test_two_processes_match_one_process_with_double_accumulation(toy_data, toke
         *("--history", str(tmp_path / "history.json"), "--output", str(tmp_path / "ddp-model")),
     ]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "GLOO_SOCKET_IFNAME": "lo", "TORCHELASTIC_ERROR_FILE": ""}
-    started = time.perf_counter()
-    finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    # One retry: on a busy 2-core machine gloo's TCP rendezvous has been seen to abort a process before the
+    # first step (SIGABRT, no Python traceback). The retry reruns the whole launch; the checks below are
+    # on the results and are never relaxed.
+    for attempt in range(2):
+        started = time.perf_counter()
+        finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+        if finished.returncode == 0:
+            break
+        print(f"attempt {attempt + 1} failed:\n{finished.stdout[-2000:]}\n{finished.stderr[-4000:]}")
     assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
     assert "processes=2" in finished.stdout
     assert time.perf_counter() - started < 60

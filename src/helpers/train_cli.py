@@ -100,18 +100,25 @@ def _read_csv(path: str, limit: int | None):
     return frame["text"].tolist()[:limit], frame["label"].to_numpy(dtype=float)[:limit]
 
 
-def load_texts(args: argparse.Namespace):
-    """(train_texts, train_labels, eval_texts, eval_labels) from the CSVs or the simulated shop."""
+def load_texts(args: argparse.Namespace, tokenizer=None):
+    """(train_texts, train_labels, eval_texts, eval_labels) from the CSVs or the simulated shop.
+
+    Simulated sessions are written with ``tokenizer`` so that long ones lose their oldest events, not
+    their newest (see :mod:`helpers.sim.text`).
+    """
     if args.train_csv:
         train_texts, train_labels = _read_csv(args.train_csv, args.train_examples)
         eval_texts, eval_labels = (
             _read_csv(args.eval_csv, args.eval_examples) if args.eval_csv else (None, None)
         )
         return train_texts, train_labels, eval_texts, eval_labels
+    from helpers.sim.text import sessions_to_text
     from helpers.sim.world import load_world, split_by_user
 
     world = load_world(n_users=args.n_users, seed=args.data_seed)
-    train, test = split_by_user(world.sessions, seed=args.data_seed)
+    texts = sessions_to_text(world.events, world.catalog, tokenizer=tokenizer, max_length=args.max_length)
+    sessions = world.sessions.assign(text=texts.reindex(world.sessions["session_id"]).to_numpy())
+    train, test = split_by_user(sessions, seed=args.data_seed)
     train, test = train[: args.train_examples], test[: args.eval_examples]
     return (
         train["text"].tolist(),
@@ -149,7 +156,7 @@ def main(argv: list[str] | None = None) -> None:
     processes = setup_processes(args.device)
     seed_everything(config.seed)  # the same new head on every process
     model, tokenizer = load_model(args)
-    train_texts, train_labels, eval_texts, eval_labels = load_texts(args)
+    train_texts, train_labels, eval_texts, eval_labels = load_texts(args, tokenizer)
     train_data = TextDataset(train_texts, train_labels, tokenizer, args.max_length)
     eval_data = None
     if eval_texts is not None:

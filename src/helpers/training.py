@@ -827,3 +827,35 @@ def train(
         stopped_early=position.stopped_early,
         resumed_from=resumed_from,
     )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Linear probing, and fine-tuning that starts from the probe (LP-FT)
+# ---------------------------------------------------------------------------------------------------
+
+
+def fit_linear_probe(model: nn.Module, dataset: TextDataset, C: float = 1.0, batch_size: int = 64):
+    """Logistic regression on the frozen pooled vectors of ``model`` (classes weighted to balance).
+
+    Balanced class weights are the logistic-regression twin of ``pos_weight`` in the fine-tuning loss.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    if dataset.labels is None:
+        raise ValueError("a linear probe needs a labelled dataset")
+    vectors = embed(model, dataset, batch_size=batch_size)
+    probe = LogisticRegression(C=C, max_iter=3000, class_weight="balanced")
+    return probe.fit(vectors, dataset.labels.numpy().astype(int))
+
+
+def warm_start_head(model: nn.Module, probe) -> None:
+    """Copy a fitted probe into the predictor's linear head, so fine-tuning starts from a useful head.
+
+    Fine-tuning with a random head sends large, random gradients into the pretrained encoder in the
+    first steps; starting from the probe's head avoids that (Kumar et al., 2022, "Fine-tuning can
+    distort pretrained features").
+    """
+    head = getattr(model, "module", model).head
+    with torch.no_grad():
+        head.weight.copy_(torch.as_tensor(probe.coef_, dtype=head.weight.dtype))
+        head.bias.copy_(torch.as_tensor(probe.intercept_, dtype=head.bias.dtype))
