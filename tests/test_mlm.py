@@ -5,22 +5,14 @@ from __future__ import annotations
 import torch
 
 from helpers.mlm import adapt_encoder
-from tiny_models import VOCAB, tiny_tokenizer, toy_task
+from tiny_models import tiny_config, tiny_tokenizer, toy_task
 
 
 def _tiny_pair():
-    from transformers import BertConfig, BertForMaskedLM, BertModel
+    from transformers import BertForMaskedLM, BertModel
 
-    config = BertConfig(
-        vocab_size=len(VOCAB),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=64,
-    )
     torch.manual_seed(0)
-    return BertModel(config), BertForMaskedLM(config)
+    return BertModel(tiny_config()), BertForMaskedLM(tiny_config())
 
 
 def test_mlm_loss_falls_and_encoder_gets_the_adapted_weights() -> None:

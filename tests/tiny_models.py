@@ -22,11 +22,11 @@ def tiny_tokenizer():
     return BertTokenizer(vocab={word: i for i, word in enumerate(VOCAB)})
 
 
-def tiny_predictor(pooling: str = "pooler", dropout: float = 0.1, seed: int = 0) -> Predictor:
-    """A 2-layer, 32-wide BERT with a fresh head, the same for the same seed."""
-    from transformers import BertConfig, BertModel
+def tiny_config(dropout: float = 0.1):
+    """The configuration of a 2-layer, 32-wide BERT over :data:`VOCAB`."""
+    from transformers import BertConfig
 
-    config = BertConfig(
+    return BertConfig(
         vocab_size=len(VOCAB),
         hidden_size=32,
         num_hidden_layers=2,
@@ -36,8 +36,14 @@ def tiny_predictor(pooling: str = "pooler", dropout: float = 0.1, seed: int = 0)
         hidden_dropout_prob=dropout,
         attention_probs_dropout_prob=dropout,
     )
+
+
+def tiny_predictor(pooling: str = "pooler", dropout: float = 0.1, seed: int = 0) -> Predictor:
+    """A tiny BERT (:func:`tiny_config`) with a fresh head, the same for the same seed."""
+    from transformers import BertModel
+
     torch.manual_seed(seed)
-    return Predictor(BertModel(config), pooling=pooling)
+    return Predictor(BertModel(tiny_config(dropout)), pooling=pooling)
 
 
 def toy_task(n: int, seed: int = 0, positive_rate: float = 0.4) -> tuple[list[str], np.ndarray]:
