@@ -1,6 +1,7 @@
 """Training throughput: length bucketing + dynamic padding against padding every text to max_length.
 
-Two runs of the MiniLM predictor on the simulated shop, the same optimizer steps, the same start:
+Two runs of the MiniLM predictor on the simulated shop, the same examples and optimizer steps (one
+epoch by default), the same start (the head warm-started from one linear probe, as in notebook 03):
 
 * **bucketed**: :class:`helpers.predictor.LengthBucketSampler` + pad to the longest text of a batch;
 * **padded**: random batches, every text padded to ``--max-length`` tokens.
@@ -22,7 +23,7 @@ which the parameter count misses. "Achieved" counts the FLOPs the hardware execu
 
 CPU peak = cores x clock x FLOPs per cycle per core, from ``/proc/cpuinfo`` (see :func:`cpu_peak`).
 
-    .venv/bin/python bench/train_throughput.py                 # ~3-4 minutes on 2 CPU cores
+    .venv/bin/python bench/train_throughput.py                 # ~6 minutes on 2 CPU cores
     .venv/bin/python bench/train_throughput.py --device cuda --steps 100 --batch-size 64
 """
 
@@ -43,9 +44,11 @@ from helpers.training import (
     TrainConfig,
     epoch_batches,
     evaluate,
+    fit_linear_probe,
     make_sampler,
     resolve_precision,
     train,
+    warm_start_head,
 )
 
 
@@ -97,7 +100,7 @@ def step_flops(lengths: np.ndarray, n_params: int, layers: int, hidden: int) -> 
     return float((6 * n_params * lengths + 12 * layers * hidden * lengths**2).sum())
 
 
-def run(name: str, bucketed: bool, args, train_data, test_data, device) -> dict:
+def run(name: str, bucketed: bool, args, train_data, test_data, device, probe) -> dict:
     """Train from the same start for ``args.steps`` steps; return throughput, FLOPs and test AUC."""
     config = TrainConfig(
         epochs=1,
@@ -114,7 +117,8 @@ def run(name: str, bucketed: bool, args, train_data, test_data, device) -> dict:
         progress=not args.quiet,
     )
     seed_everything(args.seed)
-    model = Predictor.from_pretrained(args.encoder)
+    model = Predictor.from_pretrained(args.encoder, pooling=args.pooling)
+    warm_start_head(model, probe)
     result = train(model, train_data, None, config, device=device)
     row = result.frame().query("kind == 'train'").iloc[-1]
     seconds = args.steps * args.batch_size / row["samples_per_s"]
@@ -152,10 +156,14 @@ def run(name: str, bucketed: bool, args, train_data, test_data, device) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--steps", type=int, default=30, help="optimizer steps per run")
+    parser.add_argument(
+        "--steps", type=int, default=None, help="optimizer steps per run (default: one epoch)"
+    )
+    parser.add_argument("--train-examples", type=int, default=1_200)
+    parser.add_argument("--pooling", default="mean", choices=("pooler", "mean"))
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--max-length", type=int, default=256)
-    parser.add_argument("--learning-rate", type=float, default=1e-4)
+    parser.add_argument("--learning-rate", type=float, default=5e-5)
     parser.add_argument("--mixed-precision", default="auto", choices=("auto", "bf16", "fp16", "no"))
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
     parser.add_argument("--encoder", default="minilm")
@@ -169,16 +177,25 @@ def main() -> None:
         torch.set_num_threads(args.threads)
 
     from helpers.models import load_tokenizer
+    from helpers.sim.text import sessions_to_text
     from helpers.sim.world import load_world, split_by_user
 
     device = pick_device(None if args.device == "auto" else args.device)
     dtype = resolve_precision(args.mixed_precision, device)
     tokenizer = load_tokenizer(args.encoder)
-    train_frame, test_frame = split_by_user(load_world(n_users=args.n_users, seed=args.seed).sessions)
+    world = load_world(n_users=args.n_users, seed=args.seed)
+    texts = sessions_to_text(world.events, world.catalog, tokenizer=tokenizer, max_length=args.max_length)
+    sessions = world.sessions.assign(text=texts.reindex(world.sessions["session_id"]).to_numpy())
+    train_frame, test_frame = split_by_user(sessions, seed=args.seed)
+    train_frame = train_frame.sample(n=min(args.train_examples, len(train_frame)), random_state=args.seed)
     test_frame = test_frame.sample(n=min(args.test_examples, len(test_frame)), random_state=args.seed)
     train_data = TextDataset(train_frame["text"], train_frame["purchased"], tokenizer, args.max_length)
     test_data = TextDataset(test_frame["text"], test_frame["purchased"], tokenizer, args.max_length)
+    if args.steps is None:
+        args.steps = len(train_data) // args.batch_size
     threads = torch.get_num_threads()
+    # One probe for both runs, so that both start from exactly the same weights.
+    probe = fit_linear_probe(Predictor.from_pretrained(args.encoder, pooling=args.pooling), train_data)
     print(
         f"device {device}, precision {str(dtype or torch.float32).replace('torch.', '')}, "
         f"{threads} torch threads, {os.cpu_count()} CPUs; {args.steps} steps x {args.batch_size} examples, "
@@ -188,8 +205,8 @@ def main() -> None:
 
     # The bucketed run goes first, so any warm-up cost (allocator, kernel selection) counts against it.
     runs = [
-        run("bucketed + dynamic padding", True, args, train_data, test_data, device),
-        run(f"random + pad to {args.max_length}", False, args, train_data, test_data, device),
+        run("bucketed + dynamic padding", True, args, train_data, test_data, device, probe),
+        run(f"random + pad to {args.max_length}", False, args, train_data, test_data, device, probe),
     ]
     header = ("samples/s", 10), ("real tok/s", 11), ("pad frac", 9), ("GFLOP/s", 9), ("useful", 8), ("AUC", 7)
     print("\n" + f"{'run':<28}" + "".join(f"{title:>{width}}" for title, width in header))
