@@ -29,7 +29,6 @@ class Profile:
     learning_rate: float
     encoder_name: str
     generator_name: str
-    mixed_precision: bool
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -48,7 +47,6 @@ _PROFILES = {
         learning_rate=5e-5,
         encoder_name="minilm",
         generator_name="smollm2-135m-instruct",
-        mixed_precision=True,
     ),
     "gpu": Profile(
         name="gpu",
@@ -62,7 +60,6 @@ _PROFILES = {
         learning_rate=5e-5,
         encoder_name="minilm",
         generator_name="smollm2-135m-instruct",
-        mixed_precision=True,
     ),
 }
 
