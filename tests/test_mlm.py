@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from helpers.mlm import adapt_encoder
@@ -44,3 +45,27 @@ def test_mlm_evaluation_masks_are_fixed() -> None:
     assert masked_lm_loss(mlm_model, encoded, collator, 8, seed=3) == masked_lm_loss(
         mlm_model, encoded, collator, 8, seed=3
     )
+
+
+def test_loss_on_masked_positions_equals_the_full_head_loss() -> None:
+    from transformers import DataCollatorForLanguageModeling
+
+    from helpers.mlm import masked_positions_loss
+
+    _, mlm_model = _tiny_pair()
+    mlm_model.eval()
+    tokenizer = tiny_tokenizer()
+    collator = DataCollatorForLanguageModeling(tokenizer)
+    torch.manual_seed(0)
+    batch = collator([{"input_ids": ids} for ids in tokenizer(toy_task(16, seed=4)[0])["input_ids"]])
+    assert (batch["labels"] != -100).sum() > 0
+    with torch.no_grad():
+        full = mlm_model(**batch).loss
+        sparse = masked_positions_loss(mlm_model, batch)
+    torch.testing.assert_close(sparse, full, rtol=1e-5, atol=1e-6)
+
+
+def test_adapt_encoder_refuses_fp16() -> None:
+    encoder, mlm_model = _tiny_pair()
+    with pytest.raises(ValueError, match="mixed_precision"):
+        adapt_encoder(encoder, mlm_model, tiny_tokenizer(), ["a"], ["a"], steps=1, mixed_precision="fp16")

@@ -151,3 +151,24 @@ def test_pos_weight_is_negatives_over_positives() -> None:
     assert pos_weight_for(torch.tensor([1.0, 0.0, 0.0, 0.0, 0.0, 1.0])) == 2.0
     with pytest.raises(ValueError, match="at least one positive"):
         pos_weight_for([0, 0])
+
+
+def test_freezing_lower_layers_keeps_them_fixed_during_training(dataset: TextDataset) -> None:
+    from helpers.training import TrainConfig, train
+
+    model = tiny_predictor(dropout=0.0)
+    n_layers = len(model.encoder.encoder.layer)
+    total = sum(p.numel() for p in model.parameters())
+    trainable = model.freeze_lower_layers(1)
+    assert 0 < trainable < total
+    frozen = {name: p.detach().clone() for name, p in model.named_parameters() if not p.requires_grad}
+    assert any(name.startswith("encoder.embeddings.") for name in frozen)
+    assert any(name.startswith("encoder.encoder.layer.0.") for name in frozen)
+    assert not any(name.startswith(f"encoder.encoder.layer.{n_layers - 1}.") for name in frozen)
+    before = {name: p.detach().clone() for name, p in model.named_parameters() if p.requires_grad}
+    train(model, dataset, None, TrainConfig(epochs=1, batch_size=4, learning_rate=1e-2, progress=False))
+    after = dict(model.named_parameters())
+    assert all(torch.equal(after[name], value) for name, value in frozen.items())
+    assert not torch.equal(after["head.weight"], before["head.weight"])
+    with pytest.raises(ValueError, match="n_layers"):
+        model.freeze_lower_layers(n_layers + 1)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from sklearn.metrics import roc_auc_score
 
 from helpers.predictor import TextDataset, load_predictor, save_predictor
 from helpers.training import (
@@ -26,6 +27,7 @@ from helpers.training import (
     make_optimizer,
     make_scheduler,
     predict,
+    predict_logits,
     resolve_precision,
     save_checkpoint,
     train,
@@ -274,6 +276,21 @@ def test_early_stopping_stops_when_auc_stops_improving(toy_data) -> None:
     result = train(tiny_predictor(dropout=0.0), train_data, eval_data, config)
     assert result.stopped_early and result.epochs_completed == 3 and result.steps == 3 * 8
     assert [row["epoch"] for row in result.history if row["kind"] == "eval"] == [0, 1, 2]
+
+
+def test_eval_logits_belong_to_the_returned_weights(toy_data) -> None:
+    train_data, eval_data = toy_data
+    # The second run diverges after epoch 1 (AUC 0.65 -> 0.5), stops, and gets epoch 1's weights back.
+    diverging = replace(QUICK, epochs=4, learning_rate=5e-2, early_stopping_patience=1)
+    for config, restores_best in ((QUICK, False), (diverging, True)):
+        model = tiny_predictor(dropout=0.0)
+        result = train(model, train_data, eval_data, config)
+        assert result.stopped_early == restores_best
+        np.testing.assert_allclose(result.eval_logits, predict_logits(model, eval_data), rtol=0, atol=1e-6)
+        aucs = [row["auc"] for row in result.history if row["kind"] == "eval"]
+        expected_auc = max(aucs) if restores_best else aucs[-1]
+        assert roc_auc_score(eval_data.labels, result.eval_logits) == pytest.approx(expected_auc)
+    assert train(tiny_predictor(), train_data, None, QUICK).eval_logits is None
 
 
 def test_two_processes_match_one_process_with_double_accumulation(toy_data, tokenizer, tmp_path) -> None:

