@@ -89,7 +89,8 @@ def adapt_encoder(
 ) -> MLMResult:
     """Train ``mlm_model`` (a BERT-family masked LM such as ``BertForMaskedLM`` of the same checkpoint)
     for ``steps`` steps on ``texts``, then copy its encoder weights into ``encoder`` (a ``BertModel``;
-    its pooler is kept). ``mixed_precision`` is ``"auto"``, ``"bf16"`` or ``"no"``."""
+    its pooler is kept). Training runs on ``mlm_model``'s device: move it to the GPU first.
+    ``mixed_precision`` is ``"auto"``, ``"bf16"`` or ``"no"``."""
     from transformers import DataCollatorForLanguageModeling
 
     if mixed_precision not in ("auto", "bf16", "no"):
