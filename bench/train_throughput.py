@@ -24,7 +24,7 @@ which the parameter count misses. "Achieved" counts the FLOPs the hardware execu
 CPU peak = cores x clock x FLOPs per cycle per core, from ``/proc/cpuinfo`` (see :func:`cpu_peak`).
 
     .venv/bin/python bench/train_throughput.py                 # ~6 minutes on 2 CPU cores
-    .venv/bin/python bench/train_throughput.py --device cuda --steps 100 --batch-size 64
+    .venv/bin/python bench/train_throughput.py --device cuda --steps 100 --batch-size 64 --train-examples 6400
 """
 
 from __future__ import annotations
@@ -191,8 +191,14 @@ def main() -> None:
     test_frame = test_frame.sample(n=min(args.test_examples, len(test_frame)), random_state=args.seed)
     train_data = TextDataset(train_frame["text"], train_frame["purchased"], tokenizer, args.max_length)
     test_data = TextDataset(test_frame["text"], test_frame["purchased"], tokenizer, args.max_length)
+    per_epoch = len(train_data) // args.batch_size
     if args.steps is None:
-        args.steps = len(train_data) // args.batch_size
+        args.steps = per_epoch
+    if args.steps > per_epoch:
+        raise SystemExit(
+            f"--steps {args.steps} x --batch-size {args.batch_size} needs {args.steps * args.batch_size} "
+            f"training examples (one epoch), there are {len(train_data)}: raise --train-examples"
+        )
     threads = torch.get_num_threads()
     # One probe for both runs, so that both start from exactly the same weights.
     probe = fit_linear_probe(Predictor.from_pretrained(args.encoder, pooling=args.pooling), train_data)

@@ -58,18 +58,18 @@ def masked_lm_loss(
     dtype: torch.dtype | None = None,
 ) -> float:
     """Mean masked-token loss over ``encoded`` with a fixed masking (same ``seed`` → same masks)."""
-    generator_state = torch.random.get_rng_state()
-    torch.manual_seed(seed)
     model.eval()
     device = next(model.parameters()).device
     total, count = 0.0, 0
-    with torch.inference_mode(), autocast(device, dtype):
-        for start in range(0, len(encoded), batch_size):
-            batch = _masked_batch(collator, encoded[start : start + batch_size], device)
-            masked = int((batch["labels"] != -100).sum())
-            total += masked_positions_loss(model, batch).item() * masked
-            count += masked
-    torch.random.set_rng_state(generator_state)
+    # The caller's random streams (CPU and this GPU) are left as they were.
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(seed)
+        with torch.inference_mode(), autocast(device, dtype):
+            for start in range(0, len(encoded), batch_size):
+                batch = _masked_batch(collator, encoded[start : start + batch_size], device)
+                masked = int((batch["labels"] != -100).sum())
+                total += masked_positions_loss(model, batch).item() * masked
+                count += masked
     return total / max(count, 1)
 
 

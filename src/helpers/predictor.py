@@ -52,6 +52,10 @@ class Predictor(nn.Module):
         self.encoder = encoder
         self.pooling = pooling
         self.head = nn.Linear(encoder.config.hidden_size, 1)
+        if pooling == "mean" and getattr(encoder, "pooler", None) is not None:
+            # Mean pooling never uses the pooler: without this its weights would get no gradient,
+            # which DistributedDataParallel refuses ("Expected to have finished reduction ...").
+            encoder.pooler.requires_grad_(False)
 
     @classmethod
     def from_pretrained(cls, encoder_name: str = "minilm", pooling: str = "pooler") -> Predictor:
