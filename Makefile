@@ -29,7 +29,7 @@ run: setup
 # pytest exits 5 when it collects nothing; that is not a failure of the workbook.
 test: setup
 	$(PY) -m pytest tests || [ $$? -eq 5 ]
-	WORKBOOK_REPORTS_DIR=build/nbval-reports $(PY) -m pytest --nbval-lax --nbval-cell-timeout=900 \
+	WORKBOOK_REPORTS_DIR="$(CURDIR)/build/nbval-reports" $(PY) -m pytest --nbval-lax --nbval-cell-timeout=900 \
 		-p no:cacheprovider $(NOTEBOOKS) || [ $$? -eq 5 ]
 
 lab: setup
