@@ -158,9 +158,11 @@ def test_freezing_lower_layers_keeps_them_fixed_during_training(dataset: TextDat
 
     model = tiny_predictor(dropout=0.0)
     n_layers = len(model.encoder.encoder.layer)
-    total = sum(p.numel() for p in model.parameters())
+    from helpers.models import count_parameters
+
     trainable = model.freeze_lower_layers(1)
-    assert 0 < trainable < total
+    assert 0 < trainable < count_parameters(model)
+    assert trainable == sum(p.numel() for p in model.parameters() if p.requires_grad)
     frozen = {name: p.detach().clone() for name, p in model.named_parameters() if not p.requires_grad}
     assert any(name.startswith("encoder.embeddings.") for name in frozen)
     assert any(name.startswith("encoder.encoder.layer.0.") for name in frozen)

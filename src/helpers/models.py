@@ -165,6 +165,6 @@ def load_generator(name: str = "smollm2-135m-instruct") -> LoadedGenerator:
     return LoadedGenerator(model, tokenizer, source, from_cache, time.perf_counter() - started)
 
 
-def count_parameters(model) -> int:
-    """Number of parameters (tied weights counted once)."""
-    return sum(p.numel() for p in model.parameters())
+def count_parameters(model, trainable_only: bool = False) -> int:
+    """Number of parameters (tied weights counted once); only those that train with ``trainable_only``."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)

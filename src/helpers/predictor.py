@@ -80,7 +80,9 @@ class Predictor(nn.Module):
         self.encoder.embeddings.requires_grad_(False)
         for layer in layers[:n_layers]:
             layer.requires_grad_(False)
-        return sum(p.numel() for p in self.parameters() if p.requires_grad)
+        from helpers.models import count_parameters
+
+        return count_parameters(self, trainable_only=True)
 
     def pool(self, outputs, attention_mask: torch.Tensor) -> torch.Tensor:
         """One vector per text, shape (batch, hidden)."""

@@ -405,6 +405,20 @@ def score_logits(
     return {"loss": loss, "auc": auc}
 
 
+def evaluate_with_logits(
+    model: nn.Module,
+    dataset: TextDataset,
+    batch_size: int = 64,
+    mixed_precision: str = "auto",
+    pos_weight: float | None = None,
+) -> tuple[dict[str, float], np.ndarray]:
+    """``({"loss": ..., "auc": ...}, logits)`` on a labelled dataset; see :func:`score_logits`."""
+    if dataset.labels is None:
+        raise ValueError("evaluation needs a dataset with labels")
+    logits = predict_logits(model, dataset, batch_size, mixed_precision=mixed_precision)
+    return score_logits(logits, dataset.labels, pos_weight), logits
+
+
 def evaluate(
     model: nn.Module,
     dataset: TextDataset,
@@ -413,10 +427,7 @@ def evaluate(
     pos_weight: float | None = None,
 ) -> dict[str, float]:
     """``{"loss": ..., "auc": ...}`` on a labelled dataset; see :func:`score_logits`."""
-    if dataset.labels is None:
-        raise ValueError("evaluate needs a dataset with labels")
-    logits = predict_logits(model, dataset, batch_size, mixed_precision=mixed_precision)
-    return score_logits(logits, dataset.labels, pos_weight)
+    return evaluate_with_logits(model, dataset, batch_size, mixed_precision, pos_weight)[0]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -760,12 +771,9 @@ def train(
         started = time.perf_counter()
         result = None
         if processes.is_main and eval_data is not None:
-            if eval_data.labels is None:
-                raise ValueError("eval_data needs labels")
-            eval_logits = predict_logits(
-                model, eval_data, config.eval_batch_size, mixed_precision=config.mixed_precision
+            result, eval_logits = evaluate_with_logits(
+                model, eval_data, config.eval_batch_size, config.mixed_precision, pos_weight
             )
-            result = score_logits(eval_logits, eval_data.labels, pos_weight)
         result = _broadcast(result, processes)
         meter.pause(time.perf_counter() - started)
         if result is None:
