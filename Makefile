@@ -24,7 +24,7 @@ $(STAMP): $(REQUIREMENTS)
 	touch $@
 
 run: setup
-	$(PY) -m helpers.report $(NOTEBOOKS) $(PARAMS)
+	$(PY) -m helpers.run_notebooks $(NOTEBOOKS) $(PARAMS)
 
 # pytest exits 5 when it collects nothing; that is not a failure of the workbook.
 test: setup

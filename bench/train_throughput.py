@@ -176,8 +176,8 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
 
-    from helpers.models import load_tokenizer
-    from helpers.sim.text import sessions_to_text
+    from helpers.model_registry import load_tokenizer
+    from helpers.behaviour_text import sessions_to_text
     from helpers.sim.world import load_world, split_by_user
 
     device = pick_device(None if args.device == "auto" else args.device)

@@ -241,7 +241,8 @@ def test_unanswered_exercise_is_not_judged(capsys) -> None:
 def test_conversion_by_group_checker() -> None:
     import pandas as pd
 
-    from helpers.exercises import ExerciseError, check_conversion_by_group
+    from helpers.errors import ExerciseError
+    from helpers.exercises import check_conversion_by_group
 
     sessions = pd.DataFrame(
         {"kind": ["a", "a", "b", "b", "b"], "purchased": [True, False, False, False, True]}
@@ -256,7 +257,8 @@ def test_conversion_by_group_checker() -> None:
 
 
 def test_pos_weight_checker() -> None:
-    from helpers.exercises import ExerciseError, check_pos_weight
+    from helpers.errors import ExerciseError
+    from helpers.exercises import check_pos_weight
 
     labels = [1, 0, 0, 0, 0, 1, 0, 0]
     assert check_pos_weight(3.0, labels)
@@ -269,7 +271,8 @@ def test_pos_weight_checker() -> None:
 
 
 def test_bce_loss_checker() -> None:
-    from helpers.exercises import ExerciseError, check_bce_loss
+    from helpers.errors import ExerciseError
+    from helpers.exercises import check_bce_loss
 
     logits, labels = torch.tensor([2.0, -1.0, 0.5]), torch.tensor([1.0, 0.0, 0.0])
     bce = torch.nn.functional.binary_cross_entropy_with_logits
@@ -284,7 +287,8 @@ def test_bce_loss_checker() -> None:
 
 
 def test_grad_accumulation_checker() -> None:
-    from helpers.exercises import ExerciseError, check_grad_accumulation
+    from helpers.errors import ExerciseError
+    from helpers.exercises import check_grad_accumulation
 
     assert check_grad_accumulation(4, micro_batch=16, processes=2, effective_batch=128)
     with pytest.raises(ExerciseError, match="other processes"):
@@ -296,7 +300,8 @@ def test_grad_accumulation_checker() -> None:
 
 
 def test_learning_rate_checker() -> None:
-    from helpers.exercises import ExerciseError, check_learning_rate
+    from helpers.errors import ExerciseError
+    from helpers.exercises import check_learning_rate
 
     expected = 1e-4 * (1000 - 550) / (1000 - 100)
     assert check_learning_rate(expected, step=550, total_steps=1000, warmup_ratio=0.1, peak=1e-4)

@@ -10,8 +10,9 @@ import pytest
 import torch
 
 import helpers
-from helpers.metrics import read_metrics, set_notebook
-from helpers.netguard import NetworkBlockedError, allow_network, block_network
+from helpers.run_log import read_metrics, set_notebook
+from helpers.errors import NetworkBlockedError
+from helpers.netguard import allow_network, block_network
 from helpers.paths import repo_root
 from helpers.profiles import PROFILE_NAMES
 

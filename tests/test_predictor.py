@@ -158,7 +158,7 @@ def test_freezing_lower_layers_keeps_them_fixed_during_training(dataset: TextDat
 
     model = tiny_predictor(dropout=0.0)
     n_layers = len(model.encoder.encoder.layer)
-    from helpers.models import count_parameters
+    from helpers.model_registry import count_parameters
 
     trainable = model.freeze_lower_layers(1)
     assert 0 < trainable < count_parameters(model)

@@ -3,23 +3,26 @@
 Notebooks show the ideas; this package keeps the code they share. Import it as ``import helpers``.
 """
 
-from helpers.metrics import read_metrics, record_metric
-from helpers.models import (
+from helpers.errors import DataError, ExerciseError, ModelNotFoundError, NetworkBlockedError, ParameterError
+from helpers.model_registry import (
     BUNDLED_MODELS,
-    ModelNotFoundError,
     count_parameters,
     load_encoder,
     load_generator,
     load_tokenizer,
     resolve_model,
 )
-from helpers.params import ParameterError, check_choice, check_float, check_int, check_path, check_str
+from helpers.params import check_choice, check_float, check_int, check_path, check_str
 from helpers.profiles import Profile, resolve_profile
+from helpers.run_log import read_metrics, record_metric
 from helpers.runtime import pick_device, pick_dtype, print_banner, seed_everything, start
 
 __all__ = [
     "BUNDLED_MODELS",
+    "DataError",
+    "ExerciseError",
     "ModelNotFoundError",
+    "NetworkBlockedError",
     "ParameterError",
     "Profile",
     "check_choice",

@@ -18,15 +18,13 @@ from typing import Any, NoReturn
 
 import torch
 
-from helpers.wordpiece import CONTINUATION, PADDING_STRATEGIES, UNK_TOKEN, padding_waste, tokenize_word
+from helpers.errors import ExerciseError
+
+from helpers.tokenization import CONTINUATION, PADDING_STRATEGIES, UNK_TOKEN, padding_waste, tokenize_word
 
 MINILM_SPECIAL_TOKEN_IDS = {"[PAD]": 0, "[UNK]": 100, "[CLS]": 101, "[SEP]": 102, "[MASK]": 103}
 
 CHECKERS: dict[str, Callable[..., bool]] = {}
-
-
-class ExerciseError(AssertionError):
-    """A wrong answer to a notebook exercise; the message says what is wrong and how to fix it."""
 
 
 # ---------------------------------------------------------------------------------------------------------

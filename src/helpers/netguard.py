@@ -10,12 +10,10 @@ import ipaddress
 import os
 import socket
 
+from helpers.errors import NetworkBlockedError
+
 _original_connect = socket.socket.connect
 _original_connect_ex = socket.socket.connect_ex
-
-
-class NetworkBlockedError(OSError):
-    """Raised when code tries to reach a non-loopback address while the workbook is offline."""
 
 
 def online_allowed() -> bool:

@@ -6,11 +6,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from helpers.errors import ParameterError
 from helpers.paths import resolve_path
-
-
-class ParameterError(ValueError):
-    """A notebook parameter has a value the workbook cannot use."""
 
 
 def check_choice(name: str, value: Any, allowed: Iterable[Any]) -> Any:

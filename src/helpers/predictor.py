@@ -60,7 +60,7 @@ class Predictor(nn.Module):
     @classmethod
     def from_pretrained(cls, encoder_name: str = "minilm", pooling: str = "pooler") -> Predictor:
         """A predictor on a pretrained encoder (registry name, local folder or hub name); the head is new."""
-        from helpers.models import load_encoder
+        from helpers.model_registry import load_encoder
 
         return cls(load_encoder(encoder_name), pooling=pooling)
 
@@ -80,7 +80,7 @@ class Predictor(nn.Module):
         self.encoder.embeddings.requires_grad_(False)
         for layer in layers[:n_layers]:
             layer.requires_grad_(False)
-        from helpers.models import count_parameters
+        from helpers.model_registry import count_parameters
 
         return count_parameters(self, trainable_only=True)
 

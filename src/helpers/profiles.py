@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from helpers.params import ParameterError, check_choice
+from helpers.errors import ParameterError
+from helpers.params import check_choice
 
 PROFILE_NAMES = ("auto", "cpu", "gpu")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from helpers.metrics import set_notebook
+from helpers.run_log import set_notebook
 from helpers.netguard import block_network, online_allowed
 from helpers.params import check_int, check_str
 from helpers.profiles import Profile, resolve_profile

@@ -104,7 +104,7 @@ def load_texts(args: argparse.Namespace, tokenizer=None):
     """(train_texts, train_labels, eval_texts, eval_labels) from the CSVs or the simulated shop.
 
     Simulated sessions are written with ``tokenizer`` so that long ones lose their oldest events, not
-    their newest (see :mod:`helpers.sim.text`).
+    their newest (see :mod:`helpers.behaviour_text`).
     """
     if args.train_csv:
         train_texts, train_labels = _read_csv(args.train_csv, args.train_examples)
@@ -112,7 +112,7 @@ def load_texts(args: argparse.Namespace, tokenizer=None):
             _read_csv(args.eval_csv, args.eval_examples) if args.eval_csv else (None, None)
         )
         return train_texts, train_labels, eval_texts, eval_labels
-    from helpers.sim.text import sessions_to_text
+    from helpers.behaviour_text import sessions_to_text
     from helpers.sim.world import load_world, split_by_user
 
     world = load_world(n_users=args.n_users, seed=args.data_seed)
@@ -130,7 +130,7 @@ def load_texts(args: argparse.Namespace, tokenizer=None):
 
 def load_model(args: argparse.Namespace):
     """(predictor, tokenizer): a saved predictor folder as it is, else a new head on the encoder."""
-    from helpers.models import load_tokenizer
+    from helpers.model_registry import load_tokenizer
     from helpers.predictor import CONFIG_FILE, Predictor, load_predictor
 
     if (Path(args.encoder) / CONFIG_FILE).exists():

@@ -2,7 +2,7 @@
 
 Usage (what ``make run`` calls)::
 
-    python -m helpers.report notebooks/*.ipynb -p profile cpu
+    python -m helpers.run_notebooks notebooks/*.ipynb -p profile cpu
 
 Each notebook's metrics come from ``reports/metrics/<notebook>.json`` (see :func:`helpers.record_metric`).
 """
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from helpers.metrics import read_metrics
+from helpers.run_log import read_metrics
 from helpers.paths import reports_dir
 
 

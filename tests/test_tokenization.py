@@ -8,8 +8,8 @@ from collections import Counter
 
 import pytest
 
-from helpers.params import ParameterError
-from helpers.wordpiece import (
+from helpers.errors import ParameterError
+from helpers.tokenization import (
     SPECIAL_TOKENS,
     WordPieceModel,
     granularity_table,
@@ -24,7 +24,7 @@ from helpers.wordpiece import (
     unknown_rate,
     word_frequencies,
 )
-from helpers.wordpiece import fertility as tokens_per_word
+from helpers.tokenization import fertility as tokens_per_word
 
 # The toy corpus of the Hugging Face course, chapter 6 ("WordPiece tokenization").
 COURSE_CORPUS = [

@@ -20,12 +20,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from helpers.errors import ModelNotFoundError
 from helpers.netguard import online_allowed
 from helpers.paths import model_cache_dir
-
-
-class ModelNotFoundError(OSError):
-    """A model name or path that the workbook cannot load."""
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import helpers
-from helpers.models import BUNDLED_MODELS, convert_gguf, gguf_cache_path, package_file
+from helpers.model_registry import BUNDLED_MODELS, convert_gguf, gguf_cache_path, package_file
 
 
 def test_bundled_packages_are_found_without_importing_them() -> None:
