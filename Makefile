@@ -32,8 +32,17 @@ test: setup
 	WORKBOOK_REPORTS_DIR="$(CURDIR)/build/nbval-reports" $(PY) -m pytest --nbval-lax --nbval-cell-timeout=900 \
 		-p no:cacheprovider $(NOTEBOOKS) || [ $$? -eq 5 ]
 
-lab: setup
-	$(VENV)/bin/jupyter lab notebooks
+# JupyterLab stays offline like the notebooks: the workbook's settings (jupyter/lab-overrides.json, copied
+# to the venv's lab settings) never fetch news or check for updates, so the lab never asks on first start,
+# and the server is told the same (no news feed, no update check, no extension catalogue from PyPI).
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d/ecommerce-workbook.json
+
+$(LAB_OVERRIDES): jupyter/lab-overrides.json $(STAMP)
+	install -D -m 644 $< $@
+
+lab: setup $(LAB_OVERRIDES)
+	$(VENV)/bin/jupyter lab --LabApp.news_url=None --LabApp.extension_manager=readonly \
+		--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate notebooks
 
 bench: setup
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

@@ -3,24 +3,34 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
+import textwrap
 
 import nbformat
 import pytest
 import torch
 
 import helpers
-from helpers.run_log import read_metrics, set_notebook
 from helpers.errors import NetworkBlockedError
 from helpers.netguard import allow_network, block_network
 from helpers.paths import repo_root
 from helpers.profiles import PROFILE_NAMES
+from helpers.run_log import read_metrics, set_notebook
 
 NOTEBOOKS = sorted((repo_root() / "notebooks").glob("*.ipynb"))
 
 
+@pytest.fixture
+def cuda_present(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pretend a CUDA device is there: the GPU profile refuses to resolve without one."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+
+
 @pytest.mark.parametrize("name", ["cpu", "gpu"])
-def test_profiles_resolve_to_concrete_sizes(name: str) -> None:
+def test_profiles_resolve_to_concrete_sizes(name: str, cuda_present: None) -> None:
     profile = helpers.resolve_profile(name)
     assert profile.name == name
     assert profile.train_examples > 0 and profile.max_length > 0 and profile.batch_size > 0
@@ -30,7 +40,15 @@ def test_auto_profile_follows_cuda() -> None:
     assert helpers.resolve_profile("auto").name == ("gpu" if torch.cuda.is_available() else "cpu")
 
 
-def test_gpu_profile_is_bigger_than_cpu() -> None:
+def test_gpu_profile_without_cuda_fails_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(helpers.ParameterError, match="no CUDA device was found") as error:
+        helpers.resolve_profile("gpu")
+    assert "'auto'" in str(error.value) and "'cpu'" in str(error.value)
+    assert helpers.resolve_profile("auto").name == "cpu"
+
+
+def test_gpu_profile_is_bigger_than_cpu(cuda_present: None) -> None:
     cpu, gpu = helpers.resolve_profile("cpu"), helpers.resolve_profile("gpu")
     assert gpu.train_examples > cpu.train_examples and gpu.max_length >= cpu.max_length
 
@@ -125,6 +143,83 @@ def test_network_guard_blocks_outside_addresses_only() -> None:
         server.close()
     finally:
         allow_network()
+
+
+def test_network_guard_blocks_name_lookups_and_packets(monkeypatch: pytest.MonkeyPatch) -> None:
+    import huggingface_hub.constants as hub
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")  # a 0 in the shell must not win
+    hub_flag = hub.HF_HUB_OFFLINE
+    getaddrinfo = socket.getaddrinfo
+    block_network()
+    try:
+        assert os.environ["HF_HUB_OFFLINE"] == "1" and hub.HF_HUB_OFFLINE is True
+        for lookup in (socket.getaddrinfo, socket.gethostbyname, socket.gethostbyname_ex):
+            with pytest.raises(NetworkBlockedError, match="name lookup of 'huggingface.co' is blocked"):
+                lookup("huggingface.co", 443) if lookup is socket.getaddrinfo else lookup("huggingface.co")
+        with pytest.raises(NetworkBlockedError, match="8.8.8.8"):
+            socket.gethostbyaddr("8.8.8.8")  # a reverse lookup asks DNS too
+        with pytest.raises(NetworkBlockedError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.sendto(b"x", ("8.8.8.8", 53))
+        assert socket.getaddrinfo("localhost", 80)  # loopback names still resolve
+        assert socket.getaddrinfo("127.0.0.1", 80, socket.AF_INET)
+    finally:
+        allow_network()
+    assert socket.getaddrinfo is getaddrinfo
+    assert os.environ["HF_HUB_OFFLINE"] == "0" and hub.HF_HUB_OFFLINE == hub_flag
+
+
+# Run in a fresh interpreter: transformers (and the hub client) imported before helpers.start, with
+# HF_HUB_OFFLINE=0 in the environment; every name lookup that reaches the system is recorded.
+OFFLINE_HUB_SCRIPT = textwrap.dedent(
+    """
+    import json, socket, time
+    lookups = []
+    real_getaddrinfo = socket.getaddrinfo
+    def recording_getaddrinfo(host, *args, **kwargs):
+        lookups.append(str(host))
+        return real_getaddrinfo(host, *args, **kwargs)
+    socket.getaddrinfo = recording_getaddrinfo
+    import transformers, huggingface_hub
+    import helpers
+    helpers.start("99_offline_hub", profile="cpu", banner=False)
+    results = {}
+    for name, call in {
+        "load_tokenizer": lambda: helpers.load_tokenizer("bert-base-uncased"),
+        "hf_hub_download": lambda: huggingface_hub.hf_hub_download("bert-base-uncased", "config.json"),
+    }.items():
+        started = time.perf_counter()
+        try:
+            call()
+            error = ""
+        except Exception as exc:
+            error = type(exc).__name__ + ": " + str(exc)
+        results[name] = {"seconds": time.perf_counter() - started, "error": error}
+    print(json.dumps({"lookups": lookups, "results": results}))
+    """
+)
+
+
+def test_hub_model_fails_fast_offline_when_transformers_came_first(tmp_path) -> None:
+    environment = {key: value for key, value in os.environ.items() if key != "WORKBOOK_ONLINE"}
+    environment.update(HF_HUB_OFFLINE="0", TRANSFORMERS_OFFLINE="0", HF_HOME=str(tmp_path / "hf"))
+    environment["WORKBOOK_REPORTS_DIR"] = str(tmp_path / "reports")
+    done = subprocess.run(
+        [sys.executable, "-c", OFFLINE_HUB_SCRIPT],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["lookups"] == []
+    tokenizer, download = report["results"]["load_tokenizer"], report["results"]["hf_hub_download"]
+    assert tokenizer["error"].startswith("ModelNotFoundError: could not load model 'bert-base-uncased'")
+    assert "The workbook is offline" in tokenizer["error"] and tokenizer["seconds"] <= 3
+    # The hub client itself, called directly, answers from its (empty) cache at once: it knows it is offline.
+    assert download["error"].startswith(("LocalEntryNotFoundError", "OfflineModeIsEnabled"))
+    assert download["seconds"] <= 3
 
 
 def test_pytest_itself_blocks_the_network() -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from helpers.mlm import adapt_encoder
+from helpers.batching import TextDataset
+from helpers.mlm import MaskedLM, MaskingCollate, adapt_encoder, masked_lm_loss
+from helpers.training import TrainConfig
 from tiny_models import tiny_config, tiny_tokenizer, toy_task
 
 
@@ -21,10 +23,11 @@ def test_mlm_loss_falls_and_encoder_gets_the_adapted_weights() -> None:
     pooler_before = encoder.pooler.dense.weight.clone()
     texts, _ = toy_task(96, seed=0)
     eval_texts, _ = toy_task(32, seed=1)
-    result = adapt_encoder(
-        encoder, mlm_model, tiny_tokenizer(), texts, eval_texts, steps=60, batch_size=16, learning_rate=3e-3
+    config = TrainConfig(
+        batch_size=16, learning_rate=3e-3, warmup_ratio=0.0, log_every_steps=1, progress=False
     )
-    assert len(result.losses) == 60
+    result = adapt_encoder(encoder, mlm_model, tiny_tokenizer(), texts, eval_texts, steps=60, config=config)
+    assert len(result.losses) == 60 and result.run.steps == 60
     # Random bags of words: the best an MLM can do is the unigram entropy, ln(11) ≈ 2.4 nats.
     assert result.eval_loss_after < 0.9 * result.eval_loss_before
     assert torch.equal(
@@ -33,39 +36,38 @@ def test_mlm_loss_falls_and_encoder_gets_the_adapted_weights() -> None:
     assert torch.equal(encoder.pooler.dense.weight, pooler_before), "the pooler is not part of MLM training"
 
 
-def test_mlm_evaluation_masks_are_fixed() -> None:
+def _masking(tokenizer) -> MaskingCollate:
     from transformers import DataCollatorForLanguageModeling
 
-    from helpers.mlm import masked_lm_loss
+    return MaskingCollate(DataCollatorForLanguageModeling(tokenizer), tokenizer.pad_token_id)
 
+
+def test_mlm_evaluation_masks_are_fixed() -> None:
     _, mlm_model = _tiny_pair()
     tokenizer = tiny_tokenizer()
-    encoded = tokenizer(toy_task(32, seed=2)[0])["input_ids"]
-    collator = DataCollatorForLanguageModeling(tokenizer)
-    assert masked_lm_loss(mlm_model, encoded, collator, 8, seed=3) == masked_lm_loss(
-        mlm_model, encoded, collator, 8, seed=3
-    )
+    data = TextDataset(toy_task(32, seed=2)[0], None, tokenizer, max_length=32)
+    model, collate = MaskedLM(mlm_model), _masking(tokenizer)
+    assert masked_lm_loss(model, data, collate, 8, seed=3) == masked_lm_loss(model, data, collate, 8, seed=3)
 
 
 def test_loss_on_masked_positions_equals_the_full_head_loss() -> None:
-    from transformers import DataCollatorForLanguageModeling
-
-    from helpers.mlm import masked_positions_loss
-
     _, mlm_model = _tiny_pair()
     mlm_model.eval()
     tokenizer = tiny_tokenizer()
-    collator = DataCollatorForLanguageModeling(tokenizer)
+    data = TextDataset(toy_task(16, seed=4)[0], None, tokenizer, max_length=32)
     torch.manual_seed(0)
-    batch = collator([{"input_ids": ids} for ids in tokenizer(toy_task(16, seed=4)[0])["input_ids"]])
+    batch = _masking(tokenizer)([data[i] for i in range(len(data))])
     assert (batch["labels"] != -100).sum() > 0
+    assert (batch["labels"][batch["attention_mask"] == 0] == -100).all(), "padding is never a target"
+    model = MaskedLM(mlm_model)
     with torch.no_grad():
         full = mlm_model(**batch).loss
-        sparse = masked_positions_loss(mlm_model, batch)
+        sparse = model.loss(model(batch["input_ids"], batch["attention_mask"]), batch["labels"])
     torch.testing.assert_close(sparse, full, rtol=1e-5, atol=1e-6)
 
 
-def test_adapt_encoder_refuses_fp16() -> None:
+def test_adapt_encoder_refuses_fp16_on_a_cpu() -> None:
     encoder, mlm_model = _tiny_pair()
-    with pytest.raises(ValueError, match="mixed_precision"):
-        adapt_encoder(encoder, mlm_model, tiny_tokenizer(), ["a"], ["a"], steps=1, mixed_precision="fp16")
+    config = TrainConfig(mixed_precision="fp16", progress=False)
+    with pytest.raises(ValueError, match="needs a CUDA GPU"):
+        adapt_encoder(encoder, mlm_model, tiny_tokenizer(), ["a"] * 16, ["a"], steps=1, config=config)

@@ -1,4 +1,4 @@
-"""The predictor module: model, safetensors save/load, dataset, dynamic padding, length bucketing."""
+"""The predictor and what feeds it: model, safetensors save/load, dataset, dynamic padding, length buckets."""
 
 from __future__ import annotations
 
@@ -8,16 +8,15 @@ import numpy as np
 import pytest
 import torch
 
-from helpers.predictor import (
+from helpers.batching import (
     LengthBucketSampler,
-    Predictor,
     RandomBatchSampler,
     TextDataset,
     collate_dynamic,
-    load_predictor,
-    pos_weight_for,
-    save_predictor,
+    padding_waste,
 )
+from helpers.objectives import pos_weight_for
+from helpers.predictor import Predictor, load_predictor, save_predictor
 from tiny_models import tiny_predictor, tiny_tokenizer, toy_task
 
 
@@ -90,6 +89,10 @@ def test_length_bucketing_wastes_less_padding_than_random_batches() -> None:
     shuffled = padded_tokens(RandomBatchSampler(len(lengths), 16, seed=0).batches(), lengths)
     bucket_waste, random_waste = (bucketed - real) / bucketed, (shuffled - real) / shuffled
     assert bucket_waste < 0.05 < 0.3 < random_waste, (bucket_waste, random_waste)
+    # padding_waste measures exactly these samplers, so notebook 02 shows what training pays.
+    assert padding_waste(lengths, 16, "bucketed") == pytest.approx(bucket_waste)
+    assert padding_waste(lengths, 16, "dynamic") == pytest.approx(random_waste)
+    assert padding_waste(lengths, 16, "max_length", max_length=256) == pytest.approx(1 - real / (256 * 2_000))
 
 
 def test_length_bucketing_still_mixes_long_and_short_batches() -> None:
@@ -118,6 +121,20 @@ def test_mean_pooling_differs_from_pooler_output(dataset: TextDataset) -> None:
         assert torch.equal(pooler.pool(outputs, batch["attention_mask"]), outputs.pooler_output)
         first_mean = outputs.last_hidden_state[0, : int(batch["attention_mask"][0].sum())].mean(dim=0)
         torch.testing.assert_close(mean.pool(outputs, batch["attention_mask"])[0], first_mean)
+
+
+def test_a_k_class_head_gives_one_logit_per_class_and_survives_save_load(
+    tmp_path, dataset, tokenizer
+) -> None:
+    model = tiny_predictor("mean", dropout=0.0, n_outputs=3).eval()
+    batch = collate_dynamic([dataset[i] for i in range(5)], 0)
+    loaded, _ = load_predictor(save_predictor(model, tokenizer, tmp_path / "three"))
+    with torch.no_grad():
+        logits = model(batch["input_ids"], batch["attention_mask"])
+        assert logits.shape == (5, 3)
+        assert torch.equal(loaded(batch["input_ids"], batch["attention_mask"]), logits)
+    with pytest.raises(ValueError, match="n_outputs"):
+        tiny_predictor(n_outputs=0)
 
 
 def test_bad_pooling_is_refused() -> None:

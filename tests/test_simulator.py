@@ -10,11 +10,11 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from helpers.baselines import tfidf_auc
+from helpers.behaviour_text import SEPARATOR, TRUNCATION_MARK, history_to_text, sessions_to_text
 from helpers.model_registry import load_tokenizer
 from helpers.sim.catalog import CATEGORIES
 from helpers.sim.oracle import oracle_features, oracle_probability
 from helpers.sim.sessions import SEGMENTS
-from helpers.behaviour_text import SEPARATOR, TRUNCATION_MARK, history_to_text, sessions_to_text
 from helpers.sim.world import load_world, simulate, split_by_user, to_dataset
 
 EVENT_TYPES = {"search", "view", "read_reviews", "add_to_cart", "remove_from_cart", "apply_coupon"}

@@ -8,6 +8,7 @@ from collections import Counter
 
 import pytest
 
+from helpers.batching import padding_waste
 from helpers.errors import ParameterError
 from helpers.tokenization import (
     SPECIAL_TOKENS,
@@ -15,7 +16,6 @@ from helpers.tokenization import (
     granularity_table,
     join_wordpieces,
     merge_tokens,
-    padding_waste,
     pre_tokenize,
     split_into_characters,
     tokenize_word,
@@ -205,25 +205,39 @@ def test_fertility_and_unknown_rate_with_library_tokenizers():
 
 def test_padding_waste_on_a_hand_computed_case():
     lengths = [2, 8, 3, 5]  # 18 real tokens
-    assert padding_waste(lengths, 2, "max_length", max_length=10) == pytest.approx(100 * 22 / 40)
-    assert padding_waste(lengths, 2, "dynamic", seed=None) == pytest.approx(100 * 8 / 26)  # [2, 8], [3, 5]
-    assert padding_waste(lengths, 2, "bucketed") == pytest.approx(100 * 4 / 22)  # [2, 3], [5, 8]
-    assert padding_waste(lengths, 2, "max_length") == pytest.approx(100 * 14 / 32)  # pads to the longest
-    assert padding_waste(lengths, 2, "max_length", max_length=4) == pytest.approx(100 * 3 / 16)  # truncates
+    assert padding_waste(lengths, 2, "max_length", max_length=10) == pytest.approx(22 / 40)
+    assert padding_waste(lengths, 2, "bucketed") == pytest.approx(4 / 22)  # [2, 3], [5, 8]
+    assert padding_waste(lengths, 2, "dynamic", seed=1) == pytest.approx(8 / 26)  # random: [2, 8], [3, 5]
+    assert padding_waste(lengths, 2, "max_length") == pytest.approx(14 / 32)  # pads to the longest
+    assert padding_waste(lengths, 2, "max_length", max_length=4) == pytest.approx(3 / 16)  # truncates
     assert padding_waste([5, 5, 5], 2, "dynamic") == 0
+    assert padding_waste(lengths, 1, "dynamic") == padding_waste(lengths, 1, "bucketed") == 0  # no partner
 
 
 def test_padding_waste_ordering_on_random_lengths():
     rng = random.Random(0)
-    lengths = [rng.randint(5, 120) for _ in range(1000)]
+    lengths = [rng.randint(5, 120) for _ in range(5_000)]
     for seed in range(3):
         max_length = padding_waste(lengths, 32, "max_length", max_length=128)
         dynamic = padding_waste(lengths, 32, "dynamic", seed=seed)
         bucketed = padding_waste(lengths, 32, "bucketed", seed=seed)
-        assert max_length >= dynamic >= bucketed
-        assert bucketed < 5
+        assert 0 <= bucketed < 0.05 < dynamic <= max_length < 1, (bucketed, dynamic, max_length)
     assert padding_waste(lengths, 32, "dynamic", seed=1) == padding_waste(lengths, 32, "dynamic", seed=1)
     assert padding_waste(lengths, 32, "dynamic", seed=1) != padding_waste(lengths, 32, "dynamic", seed=2)
+
+
+def test_bucketed_waste_sorts_within_chunks_of_batches_only():
+    # The training sampler sorts chunks of 50 batches, not the whole epoch: a little more padding than
+    # one global sort, and the waste depends on the seed once there is more than one chunk.
+    rng = random.Random(0)
+    lengths = [rng.randint(5, 120) for _ in range(5_000)]
+    in_order = sorted(lengths)
+    batches = [in_order[start : start + 32] for start in range(0, len(in_order), 32)]
+    global_sort = 1 - sum(lengths) / sum(len(batch) * max(batch) for batch in batches)
+    assert global_sort < padding_waste(lengths, 32, "bucketed", seed=0) < global_sort + 0.03
+    assert padding_waste(lengths, 32, "bucketed", seed=0) != padding_waste(lengths, 32, "bucketed", seed=1)
+    one_chunk = lengths[: 32 * 50]  # a single chunk: the whole epoch is sorted, whatever the seed
+    assert len({padding_waste(one_chunk, 32, "bucketed", seed=seed) for seed in range(3)}) == 1
 
 
 def test_padding_waste_rejects_bad_arguments():

@@ -15,24 +15,14 @@ import pytest
 import torch
 from sklearn.metrics import roc_auc_score
 
-from helpers.predictor import TextDataset, load_predictor, save_predictor
-from helpers.training import (
-    TrainConfig,
-    checkpoint_path,
-    embed,
-    fit_linear_probe,
-    latest_checkpoint,
-    linear_warmup_decay,
-    load_checkpoint,
-    make_optimizer,
-    make_scheduler,
-    predict,
-    predict_logits,
-    resolve_precision,
-    save_checkpoint,
-    train,
-    warm_start_head,
-)
+from helpers.batching import TextDataset
+from helpers.checkpoints import checkpoint_path, latest_checkpoint, load_checkpoint, save_checkpoint
+from helpers.devices import resolve_precision
+from helpers.inference import embed, predict, predict_logits
+from helpers.objectives import MACRO_F1, binary_loss, multiclass_loss
+from helpers.optimization import linear_warmup_decay, make_optimizer, make_scheduler
+from helpers.predictor import fit_linear_probe, load_predictor, save_predictor, warm_start_head
+from helpers.training import TrainConfig, minimal_train, train
 from tiny_models import tiny_predictor, tiny_tokenizer, toy_task
 
 
@@ -130,6 +120,40 @@ def test_loss_decreases_on_a_learnable_toy_task(toy_data) -> None:
     assert probabilities.shape == (32,) and ((0 < probabilities) & (probabilities < 1)).all()
 
 
+def test_a_three_class_head_trains_with_cross_entropy_and_macro_f1(tokenizer) -> None:
+    """The same loop trains K classes: the class is which of three words the text contains."""
+    texts, classes = [], []
+    rng = np.random.default_rng(0)
+    for i in range(96):
+        words = list(rng.choice(["viewed", "searched", "read", "reviews"], size=rng.integers(2, 8)))
+        words.insert(int(rng.integers(0, len(words) + 1)), ["phone", "shoes", "laptop"][i % 3])
+        texts.append(" ".join(words))
+        classes.append(i % 3)
+    data = TextDataset(texts[:64], classes[:64], tokenizer, max_length=32)
+    held_out = TextDataset(texts[64:], classes[64:], tokenizer, max_length=32)
+    model = tiny_predictor(dropout=0.0, n_outputs=3)
+    config = replace(QUICK, epochs=16, grad_accumulation=1, learning_rate=3e-3)
+    result = train(model, data, held_out, config, loss_fn=multiclass_loss(), metric=MACRO_F1)
+    evals = [row for row in result.history if row["kind"] == "eval"]
+    assert result.metric_name == "macro_f1" and result.eval_logits.shape == (32, 3)
+    assert evals[-1]["macro_f1"] > 0.9 and evals[-1]["loss"] < 0.5 * evals[0]["loss"]
+    probabilities = predict(model, held_out)
+    assert probabilities.shape == (32, 3) and np.allclose(probabilities.sum(axis=1), 1.0)
+
+
+def test_the_minimal_loop_gives_the_weights_of_train(toy_data) -> None:
+    """Dropout, bucketing, accumulation, warmup, clipping: the 25-line loop and train() agree to the bit."""
+    train_data, _ = toy_data
+    config = replace(QUICK, mixed_precision="no", eval_every_epoch=False)
+    engine, minimal = tiny_predictor(seed=5), tiny_predictor(seed=5)
+    loss_fn = binary_loss(pos_weight=1.5)
+    train(engine, train_data, None, config, loss_fn=loss_fn)
+    minimal_train(minimal, train_data, config, loss_fn)
+    minimal_weights = minimal.state_dict()
+    for name, expected in engine.state_dict().items():
+        assert torch.equal(expected, minimal_weights[name]), name
+
+
 def test_history_reports_throughput_tokens_and_memory(toy_data) -> None:
     train_data, _ = toy_data
     result = train(tiny_predictor(), train_data, None, replace(QUICK, epochs=1, log_every_steps=4))
@@ -205,7 +229,7 @@ def test_killed_run_resumes_to_identical_weights(toy_data, tmp_path) -> None:
             on_step=kill_at(11),
         )
     assert load_checkpoint(latest_checkpoint(folder))["position"] == {
-        **{"epoch": 1, "batch": 2, "step": 9, "best_auc": uninterrupted.history[8]["auc"]},
+        **{"epoch": 1, "batch": 2, "step": 9, "best_metric": uninterrupted.history[8]["auc"]},
         **{"epochs_without_improvement": 0, "stopped_early": False, "finished": False},
     }
     resumed_model = tiny_predictor(seed=3)  # a different start: every weight must come from the checkpoint

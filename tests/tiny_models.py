@@ -38,12 +38,14 @@ def tiny_config(dropout: float = 0.1):
     )
 
 
-def tiny_predictor(pooling: str = "pooler", dropout: float = 0.1, seed: int = 0) -> Predictor:
+def tiny_predictor(
+    pooling: str = "pooler", dropout: float = 0.1, seed: int = 0, n_outputs: int = 1
+) -> Predictor:
     """A tiny BERT (:func:`tiny_config`) with a fresh head, the same for the same seed."""
     from transformers import BertModel
 
     torch.manual_seed(seed)
-    return Predictor(BertModel(tiny_config(dropout)), pooling=pooling)
+    return Predictor(BertModel(tiny_config(dropout)), pooling=pooling, n_outputs=n_outputs)
 
 
 def toy_task(n: int, seed: int = 0, positive_rate: float = 0.4) -> tuple[list[str], np.ndarray]:

@@ -25,3 +25,7 @@ class NetworkBlockedError(OSError):
 
 class ExerciseError(AssertionError):
     """A wrong answer to a notebook exercise; the message says what is wrong and how to fix it."""
+
+
+class DataFileNotFoundError(DataError, FileNotFoundError):
+    """A data file that is not there: a ``DataError`` like every loader error, and a ``FileNotFoundError``."""

@@ -6,58 +6,94 @@ those 80% become ``[MASK]``, 10% a random token and 10% stay, as in BERT. The lo
 of the original token at the chosen positions only
 (:class:`transformers.DataCollatorForLanguageModeling` does the masking).
 
-Three things keep this cheap, as in the fine-tuning loop: batches of similar length (little padding),
-bf16/fp16 autocast where the hardware has it, and the vocabulary head applied to the chosen positions
-only. With a 30,522-word vocabulary the head costs about as much per token as the whole MiniLM encoder,
-and 85% of its outputs would be thrown away by the loss.
+It runs through the same loop as fine-tuning (:func:`helpers.training.train`): :class:`MaskedLM` is the
+model the loop sees, :meth:`MaskedLM.loss` its ``loss_fn`` and :class:`MaskingCollate` its collate, so
+length buckets, mixed precision, accumulation and checkpoints come for free. One thing is particular to
+MLM: the vocabulary head runs on the chosen positions only. With a 30,522-word vocabulary the head costs
+about as much per token as the whole MiniLM encoder, and 85% of its outputs would be thrown away.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 from torch import nn
 
-from helpers.predictor import LengthBucketSampler
-from helpers.training import autocast, make_optimizer, resolve_precision
+from helpers.batching import TextDataset, collate_dynamic, model_inputs
+from helpers.devices import autocast, resolve_precision
+from helpers.training import TrainConfig, TrainResult, make_sampler, train
+
+
+class MaskedLM(nn.Module):
+    """A BERT-family masked LM (``BertForMaskedLM``) as the training loop sees it.
+
+    ``forward`` returns the encoder's last hidden states; :meth:`loss` runs the vocabulary head on the
+    masked positions only. Together they equal ``mlm_model(**batch).loss``.
+    """
+
+    def __init__(self, mlm_model: nn.Module) -> None:
+        super().__init__()
+        self.mlm_model = mlm_model
+
+    @property
+    def encoder(self) -> nn.Module:
+        return getattr(self.mlm_model, self.mlm_model.base_model_prefix)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+    def loss(self, hidden: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Cross-entropy of the original tokens where ``labels`` is not -100 (the chosen positions)."""
+        chosen = labels != -100
+        logits = self.mlm_model.cls(hidden[chosen])
+        return nn.functional.cross_entropy(logits.float(), labels[chosen])
+
+
+@dataclass
+class MaskingCollate:
+    """Pad a batch of :class:`~helpers.batching.TextDataset` items, then mask it for MLM.
+
+    The masks are drawn from torch's global random generator, which :func:`helpers.training.train`
+    seeds and checkpoints, so a resumed run masks as an uninterrupted one.
+    """
+
+    collator: object  # transformers.DataCollatorForLanguageModeling
+    pad_token_id: int
+
+    def __call__(self, batch: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+        padded = collate_dynamic(batch, self.pad_token_id)
+        # Special tokens, padding included, are never chosen (their labels are -100).
+        input_ids, labels = self.collator.torch_mask_tokens(padded["input_ids"].clone())
+        return {"input_ids": input_ids, "attention_mask": padded["attention_mask"], "labels": labels}
 
 
 @dataclass
 class MLMResult:
-    """The adapted encoder's training curve and held-out masked-token loss before and after."""
+    """The adapted encoder's training run and held-out masked-token loss before and after."""
 
-    losses: list[float]
+    run: TrainResult
     eval_loss_before: float
     eval_loss_after: float
 
-
-def masked_positions_loss(mlm_model: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-    """Cross-entropy of the original tokens at the masked positions, the vocabulary head run on those only.
-
-    Equal to ``mlm_model(**batch).loss`` for a BERT-family masked-LM (its head is ``mlm_model.cls``).
-    """
-    encoder = getattr(mlm_model, mlm_model.base_model_prefix)
-    hidden = encoder(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
-    chosen = batch["labels"] != -100
-    logits = mlm_model.cls(hidden[chosen])
-    return nn.functional.cross_entropy(logits.float(), batch["labels"][chosen])
-
-
-def _masked_batch(collator, encoded: list[list[int]], device: torch.device) -> dict[str, torch.Tensor]:
-    return {key: value.to(device) for key, value in collator([{"input_ids": ids} for ids in encoded]).items()}
+    @property
+    def losses(self) -> list[float]:
+        """Training loss of every logged step."""
+        return [row["loss"] for row in self.run.history if row["kind"] == "train"]
 
 
 def masked_lm_loss(
-    model: nn.Module,
-    encoded: list[list[int]],
-    collator,
+    model: MaskedLM,
+    data: TextDataset,
+    collate: MaskingCollate,
     batch_size: int,
     seed: int,
     dtype: torch.dtype | None = None,
 ) -> float:
-    """Mean masked-token loss over ``encoded`` with a fixed masking (same ``seed`` → same masks)."""
+    """Mean masked-token loss over ``data`` with a fixed masking (same ``seed`` → same masks)."""
+    was_training = model.training
     model.eval()
     device = next(model.parameters()).device
     total, count = 0.0, 0
@@ -65,11 +101,13 @@ def masked_lm_loss(
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(seed)
         with torch.inference_mode(), autocast(device, dtype):
-            for start in range(0, len(encoded), batch_size):
-                batch = _masked_batch(collator, encoded[start : start + batch_size], device)
+            for start in range(0, len(data), batch_size):
+                batch = collate([data[i] for i in range(start, min(start + batch_size, len(data)))])
+                batch = {key: value.to(device) for key, value in batch.items()}
                 masked = int((batch["labels"] != -100).sum())
-                total += masked_positions_loss(model, batch).item() * masked
+                total += model.loss(model(**model_inputs(batch)), batch["labels"]).item() * masked
                 count += masked
+    model.train(was_training)
     return total / max(count, 1)
 
 
@@ -80,50 +118,36 @@ def adapt_encoder(
     texts: Sequence[str],
     eval_texts: Sequence[str],
     steps: int,
-    batch_size: int = 16,
-    learning_rate: float = 5e-5,
+    config: TrainConfig | None = None,
     max_length: int = 128,
     mlm_probability: float = 0.15,
-    seed: int = 0,
-    mixed_precision: str = "auto",
 ) -> MLMResult:
     """Train ``mlm_model`` (a BERT-family masked LM such as ``BertForMaskedLM`` of the same checkpoint)
-    for ``steps`` steps on ``texts``, then copy its encoder weights into ``encoder`` (a ``BertModel``;
-    its pooler is kept). Training runs on ``mlm_model``'s device: move it to the GPU first.
-    ``mixed_precision`` is ``"auto"``, ``"bf16"`` or ``"no"``."""
+    for ``steps`` optimizer steps on ``texts``, then copy its encoder weights into ``encoder`` (a
+    ``BertModel``; its pooler is kept). ``config`` sets batch size, learning rate, precision,
+    accumulation and checkpoints (its ``epochs`` and ``max_steps`` are set from ``steps``). Training runs
+    on ``mlm_model``'s device: move it to the GPU first.
+    """
     from transformers import DataCollatorForLanguageModeling
 
-    if mixed_precision not in ("auto", "bf16", "no"):
-        raise ValueError(f"mixed_precision must be 'auto', 'bf16' or 'no', got {mixed_precision!r}")
+    config = config or TrainConfig()
+    model = MaskedLM(mlm_model)
     device = next(mlm_model.parameters()).device
-    # fp16 would need a gradient scaler; where bf16 is missing, MLM runs in float32.
-    dtype = resolve_precision(mixed_precision, device)
-    dtype = dtype if dtype == torch.bfloat16 else None
-    collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=mlm_probability)
-    encode = lambda batch: tokenizer(list(batch), truncation=True, max_length=max_length)["input_ids"]  # noqa: E731
-    train_ids, eval_ids = encode(texts), encode(eval_texts)
-    eval_before = masked_lm_loss(mlm_model, eval_ids, collator, batch_size, seed, dtype)
-    optimizer = make_optimizer(mlm_model, learning_rate, weight_decay=0.01)
-    sampler = LengthBucketSampler([len(ids) for ids in train_ids], batch_size, seed=seed)
-    torch.manual_seed(seed)
-    losses: list[float] = []
-    mlm_model.train()
-    while len(losses) < steps:
-        for indices in sampler.batches():
-            batch = _masked_batch(collator, [train_ids[i] for i in indices], device)
-            with autocast(device, dtype):
-                loss = masked_positions_loss(mlm_model, batch)
-            loss.backward()
-            nn.utils.clip_grad_norm_(mlm_model.parameters(), 1.0)
-            optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
-            losses.append(loss.item())
-            if len(losses) == steps:
-                break
-        sampler.set_epoch(sampler.epoch + 1)
-    eval_after = masked_lm_loss(mlm_model, eval_ids, collator, batch_size, seed, dtype)
-    base = getattr(mlm_model, mlm_model.base_model_prefix)
-    missing, unexpected = encoder.load_state_dict(base.state_dict(), strict=False)
+    collate = MaskingCollate(
+        DataCollatorForLanguageModeling(tokenizer, mlm_probability=mlm_probability),
+        int(tokenizer.pad_token_id),
+    )
+    train_data = TextDataset(texts, None, tokenizer, max_length)
+    eval_data = TextDataset(eval_texts, None, tokenizer, max_length)
+    per_epoch = len(make_sampler(train_data, config)) // config.grad_accumulation
+    config = replace(
+        config, epochs=math.ceil(steps / max(per_epoch, 1)), max_steps=steps, eval_every_epoch=False
+    )
+    dtype = resolve_precision(config.mixed_precision, device)
+    before = masked_lm_loss(model, eval_data, collate, config.eval_batch_size, config.seed, dtype)
+    run = train(model, train_data, None, config, loss_fn=model.loss, collate=collate, device=device)
+    after = masked_lm_loss(model, eval_data, collate, config.eval_batch_size, config.seed, dtype)
+    missing, unexpected = encoder.load_state_dict(model.encoder.state_dict(), strict=False)
     if unexpected or any(not key.startswith("pooler.") for key in missing):
         raise ValueError(f"encoder and MLM model differ: missing {missing}, unexpected {unexpected}")
-    return MLMResult(losses, eval_before, eval_after)
+    return MLMResult(run, before, after)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from helpers.errors import ModelNotFoundError
 from helpers.netguard import online_allowed
+from helpers.params import quote
 from helpers.paths import model_cache_dir
 
 
@@ -73,17 +74,26 @@ def resolve_model(name: str) -> Path | str:
 
 
 def _from_pretrained(loader, name: str, **kwargs):
-    """Call ``loader.from_pretrained`` with safe defaults and a clear error when the model is unreachable."""
+    """Call ``loader.from_pretrained`` with safe defaults and a clear error when the model is unreachable.
+
+    Offline, a hub name is looked up in the local Hugging Face cache only (``local_files_only``), so a
+    name that is not there fails at once instead of after the hub client's retries.
+    """
     source = resolve_model(name)
+    offline = not online_allowed()
+    if offline and isinstance(source, str):
+        kwargs.setdefault("local_files_only", True)
     try:
         return loader.from_pretrained(str(source), trust_remote_code=False, **kwargs)
     except OSError as error:
-        hint = (
-            ""
-            if online_allowed()
-            else " The workbook is offline: set WORKBOOK_ONLINE=1 to download hub models."
-        )
-        raise ModelNotFoundError(f"could not load model {name!r} from {source}: {error}.{hint}") from error
+        if offline and isinstance(source, str):
+            raise ModelNotFoundError(
+                f"could not load model {quote(name)}: it is not a bundled model "
+                f"({', '.join(BUNDLED_MODELS)}), a local folder or a hub model in the local cache. The "
+                "workbook is offline: set WORKBOOK_ONLINE=1 to download hub models, or check the spelling "
+                f"({quote(str(error), 150)})"
+            ) from error
+        raise ModelNotFoundError(f"could not load model {name!r} from {source}: {error}.") from error
 
 
 def load_tokenizer(name: str = "minilm"):

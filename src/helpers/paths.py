@@ -11,6 +11,8 @@ from pathlib import Path
 
 import platformdirs
 
+from helpers.errors import ParameterError
+
 APP_NAME = "ecommerce-transformers-workbook"
 
 
@@ -23,8 +25,14 @@ def repo_root() -> Path:
 
 
 def _dir_from_env(variable: str, default: Path) -> Path:
+    """The folder named by the environment variable ``variable`` (else ``default``), created if needed."""
     path = Path(os.environ.get(variable) or default).expanduser()
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # a file of that name, no permission, a read-only disk
+        raise ParameterError(
+            f"{variable}={str(path)[:200]!r} cannot be used as a folder: {error.strerror or error}"
+        ) from None
     return path
 
 

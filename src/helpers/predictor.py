@@ -6,26 +6,28 @@
   and adds mean pooling over the real (non-padding) tokens as a variant.
 * :func:`save_predictor` / :func:`load_predictor` write and read a folder of safetensors files and a small
   JSON file, so a trained model loads without the original encoder name and without pickle.
-* :class:`TextDataset`, :func:`collate_dynamic` and :class:`LengthBucketSampler` feed it efficiently:
-  texts are tokenised once, each batch is padded only to its longest text, and batches group texts of
-  similar length so that little compute is spent on padding.
+* ``n_outputs=K`` gives one logit per class (notebook 07's sentiment classes) instead of one.
+* :func:`fit_linear_probe` and :func:`warm_start_head`: a logistic regression on the frozen pooled
+  vectors, copied into the head so that fine-tuning starts from it (LP-FT).
+
+Batches come from :mod:`helpers.batching`, training from :mod:`helpers.training`.
 
 >>> model = Predictor.from_pretrained("minilm")                      # doctest: +SKIP
->>> data = TextDataset(texts, labels, load_tokenizer("minilm"), 128)  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import json
-import math
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import nn
+
+from helpers.batching import TextDataset
+from helpers.inference import embed
+from helpers.model_registry import count_parameters, load_encoder
 
 POOLINGS = ("pooler", "mean")
 CONFIG_FILE = "predictor.json"
@@ -36,33 +38,35 @@ FORMAT_VERSION = 1
 
 
 class Predictor(nn.Module):
-    """Encoder + linear head that returns one purchase logit per text.
+    """Encoder + linear head that returns one purchase logit per text (or one logit per class).
 
     ``pooling="pooler"`` uses the encoder's ``pooler_output`` (the ``[CLS]`` vector through a dense
     layer and tanh, as in the seed example); ``pooling="mean"`` averages the last hidden states over the
     tokens where ``attention_mask`` is 1, so padding never changes the result.
     """
 
-    def __init__(self, encoder: nn.Module, pooling: str = "pooler") -> None:
+    def __init__(self, encoder: nn.Module, pooling: str = "pooler", n_outputs: int = 1) -> None:
         super().__init__()
+        if n_outputs < 1:
+            raise ValueError(f"n_outputs must be >= 1, got {n_outputs}")
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
         if pooling == "pooler" and getattr(encoder, "pooler", "missing") is None:
             raise ValueError("this encoder has no pooling layer; use pooling='mean'")
         self.encoder = encoder
         self.pooling = pooling
-        self.head = nn.Linear(encoder.config.hidden_size, 1)
+        self.head = nn.Linear(encoder.config.hidden_size, n_outputs)
         if pooling == "mean" and getattr(encoder, "pooler", None) is not None:
             # Mean pooling never uses the pooler: without this its weights would get no gradient,
             # which DistributedDataParallel refuses ("Expected to have finished reduction ...").
             encoder.pooler.requires_grad_(False)
 
     @classmethod
-    def from_pretrained(cls, encoder_name: str = "minilm", pooling: str = "pooler") -> Predictor:
+    def from_pretrained(
+        cls, encoder_name: str = "minilm", pooling: str = "pooler", n_outputs: int = 1
+    ) -> Predictor:
         """A predictor on a pretrained encoder (registry name, local folder or hub name); the head is new."""
-        from helpers.model_registry import load_encoder
-
-        return cls(load_encoder(encoder_name), pooling=pooling)
+        return cls(load_encoder(encoder_name), pooling=pooling, n_outputs=n_outputs)
 
     def freeze_lower_layers(self, n_layers: int) -> int:
         """Freeze the embeddings and the first ``n_layers`` transformer layers; return the trainable count.
@@ -80,8 +84,6 @@ class Predictor(nn.Module):
         self.encoder.embeddings.requires_grad_(False)
         for layer in layers[:n_layers]:
             layer.requires_grad_(False)
-        from helpers.model_registry import count_parameters
-
         return count_parameters(self, trainable_only=True)
 
     def pool(self, outputs, attention_mask: torch.Tensor) -> torch.Tensor:
@@ -98,11 +100,17 @@ class Predictor(nn.Module):
         attention_mask: torch.Tensor,
         token_type_ids: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Logits of shape (batch,); ``torch.sigmoid(logits)`` are purchase probabilities."""
+        """Logits of shape (batch,) for one output (``torch.sigmoid`` gives purchase probabilities), else
+        (batch, n_outputs) (``softmax`` over the last axis gives class probabilities)."""
         outputs = self.encoder(
             input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
         )
-        return self.head(self.pool(outputs, attention_mask)).squeeze(-1)
+        return self.head_logits(self.pool(outputs, attention_mask))
+
+    def head_logits(self, pooled: torch.Tensor) -> torch.Tensor:
+        """The head on pooled vectors: shape (batch,) for one output, else (batch, n_outputs)."""
+        logits = self.head(pooled)
+        return logits.squeeze(-1) if self.head.out_features == 1 else logits
 
 
 def save_predictor(model: Predictor, tokenizer, path: str | Path) -> Path:
@@ -128,6 +136,7 @@ def save_predictor(model: Predictor, tokenizer, path: str | Path) -> Path:
         config = {
             "format_version": FORMAT_VERSION,
             "pooling": model.pooling,
+            "n_outputs": model.head.out_features,
             "encoder_class": type(model.encoder).__name__,
             "model_type": model.encoder.config.model_type,
             "hidden_size": model.encoder.config.hidden_size,
@@ -159,144 +168,34 @@ def load_predictor(path: str | Path) -> tuple[Predictor, object | None]:
     encoder = AutoModel.from_pretrained(
         folder / ENCODER_FOLDER, use_safetensors=True, trust_remote_code=False
     )
-    model = Predictor(encoder, pooling=config["pooling"])
+    model = Predictor(encoder, pooling=config["pooling"], n_outputs=config.get("n_outputs", 1))
     model.head.load_state_dict(load_file(folder / HEAD_FILE))
     tokenizer = AutoTokenizer.from_pretrained(folder / TOKENIZER_FOLDER) if config["has_tokenizer"] else None
     return model.eval(), tokenizer
 
 
-def pos_weight_for(labels: Sequence[float] | np.ndarray | torch.Tensor) -> float:
-    """``n_negative / n_positive``: the ``pos_weight`` of ``BCEWithLogitsLoss`` that balances the classes."""
-    labels = np.asarray(labels, dtype=float)
-    n_positive = float((labels > 0.5).sum())
-    if n_positive == 0:
-        raise ValueError("pos_weight_for needs at least one positive label")
-    return float(len(labels) - n_positive) / n_positive
+def fit_linear_probe(model: Predictor, dataset: TextDataset, C: float = 1.0, batch_size: int = 64):
+    """Logistic regression on the frozen pooled vectors of ``model`` (classes weighted to balance).
 
-
-class TextDataset(torch.utils.data.Dataset):
-    """Texts tokenised once (no padding), with their labels and token lengths.
-
-    ``lengths[i]`` counts the special tokens, so it is the number of real tokens of example ``i``.
-    Labels are optional (None for data to score).
+    Balanced class weights are the logistic-regression twin of ``pos_weight`` in the fine-tuning loss.
     """
+    from sklearn.linear_model import LogisticRegression
 
-    def __init__(
-        self,
-        texts: Sequence[str],
-        labels: Sequence[float] | np.ndarray | None,
-        tokenizer,
-        max_length: int,
-    ) -> None:
-        texts = [str(text) for text in texts]
-        if labels is not None and len(labels) != len(texts):
-            raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
-        encoded = tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]
-        self.input_ids = [torch.tensor(ids, dtype=torch.long) for ids in encoded]
-        self.lengths = np.array([len(ids) for ids in encoded], dtype=np.int64)
-        self.labels = None if labels is None else torch.as_tensor(np.asarray(labels, dtype=np.float32))
-        self.max_length = max_length
-        self.pad_token_id = int(tokenizer.pad_token_id)
-
-    def __len__(self) -> int:
-        return len(self.input_ids)
-
-    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
-        item = {"input_ids": self.input_ids[index]}
-        if self.labels is not None:
-            item["labels"] = self.labels[index]
-        return item
+    if dataset.labels is None:
+        raise ValueError("a linear probe needs a labelled dataset")
+    vectors = embed(model, dataset, batch_size=batch_size)
+    probe = LogisticRegression(C=C, max_iter=3000, class_weight="balanced")
+    return probe.fit(vectors, dataset.labels.numpy().astype(int))
 
 
-def collate_dynamic(
-    batch: list[dict[str, torch.Tensor]], pad_token_id: int, pad_to: int | None = None
-) -> dict[str, torch.Tensor]:
-    """Stack examples, padding on the right to the longest in the batch (or to ``pad_to`` tokens).
+def warm_start_head(model: Predictor, probe) -> None:
+    """Copy a fitted probe into the predictor's linear head, so fine-tuning starts from a useful head.
 
-    Returns ``input_ids`` and ``attention_mask`` of shape (batch, length), and ``labels`` when the
-    examples have them.
+    Fine-tuning with a random head sends large, random gradients into the pretrained encoder in the
+    first steps; starting from the probe's head avoids that (Kumar et al., 2022, "Fine-tuning can
+    distort pretrained features").
     """
-    longest = max(len(item["input_ids"]) for item in batch)
-    length = longest if pad_to is None else max(pad_to, longest)
-    input_ids = torch.full((len(batch), length), pad_token_id, dtype=torch.long)
-    attention_mask = torch.zeros((len(batch), length), dtype=torch.long)
-    for row, item in enumerate(batch):
-        n = len(item["input_ids"])
-        input_ids[row, :n] = item["input_ids"]
-        attention_mask[row, :n] = 1
-    collated = {"input_ids": input_ids, "attention_mask": attention_mask}
-    if "labels" in batch[0]:
-        collated["labels"] = torch.stack([item["labels"] for item in batch])
-    return collated
-
-
-class RandomBatchSampler:
-    """Batches of random examples, a new order each epoch (``set_epoch``), the same for the same seed."""
-
-    def __init__(
-        self, n: int, batch_size: int, seed: int = 0, shuffle: bool = True, drop_last: bool = False
-    ) -> None:
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        self.n, self.batch_size, self.seed = n, batch_size, seed
-        self.shuffle, self.drop_last = shuffle, drop_last
-        self.epoch = 0
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    def _rng(self) -> np.random.Generator:
-        return np.random.default_rng([self.seed, self.epoch])
-
-    def _split(self, order: np.ndarray) -> list[list[int]]:
-        batches = [order[i : i + self.batch_size].tolist() for i in range(0, len(order), self.batch_size)]
-        if self.drop_last and batches and len(batches[-1]) < self.batch_size:
-            batches.pop()
-        return batches
-
-    def batches(self) -> list[list[int]]:
-        """All batches of the current epoch, as lists of dataset indices."""
-        order = self._rng().permutation(self.n) if self.shuffle else np.arange(self.n)
-        return self._split(order)
-
-    def __iter__(self) -> Iterator[list[int]]:
-        return iter(self.batches())
-
-    def __len__(self) -> int:
-        return self.n // self.batch_size if self.drop_last else math.ceil(self.n / self.batch_size)
-
-
-class LengthBucketSampler(RandomBatchSampler):
-    """Batches of texts of similar length, so dynamic padding adds few pad tokens.
-
-    Each epoch: shuffle all indices, cut them into chunks of ``batch_size * chunk_batches`` examples,
-    sort each chunk by length, cut it into batches, then shuffle the order of the batches. The chunks
-    keep randomness in which texts meet in a batch; the final shuffle keeps long and short batches
-    mixed through the epoch. The order depends only on ``(seed, epoch)``.
-    """
-
-    def __init__(
-        self,
-        lengths: Sequence[int] | np.ndarray,
-        batch_size: int,
-        seed: int = 0,
-        shuffle: bool = True,
-        drop_last: bool = False,
-        chunk_batches: int = 50,
-    ) -> None:
-        super().__init__(len(lengths), batch_size, seed, shuffle, drop_last)
-        self.lengths = np.asarray(lengths)
-        self.chunk_batches = chunk_batches
-
-    def batches(self) -> list[list[int]]:
-        if not self.shuffle:  # evaluation: one sorted pass
-            return self._split(np.argsort(self.lengths, kind="stable"))
-        rng = self._rng()
-        order = rng.permutation(self.n)
-        chunk = self.batch_size * self.chunk_batches
-        sorted_chunks = [
-            part[np.argsort(self.lengths[part], kind="stable")]
-            for part in (order[i : i + chunk] for i in range(0, self.n, chunk))
-        ]
-        batches = self._split(np.concatenate(sorted_chunks))
-        return [batches[i] for i in rng.permutation(len(batches))]
+    head = getattr(model, "module", model).head
+    with torch.no_grad():
+        head.weight.copy_(torch.as_tensor(probe.coef_, dtype=head.weight.dtype))
+        head.bias.copy_(torch.as_tensor(probe.intercept_, dtype=head.bias.dtype))

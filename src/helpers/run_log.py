@@ -9,20 +9,29 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from helpers.errors import DataError
+from helpers.params import check_name, quote
 from helpers.paths import reports_dir
 
 _current_notebook: str | None = None
 
 
 def set_notebook(name: str, reset: bool = True) -> None:
-    """Name the notebook whose metrics :func:`record_metric` writes; ``reset`` clears stale values."""
+    """Name the notebook whose metrics :func:`record_metric` writes; ``reset`` clears stale values.
+
+    ``name`` must be a plain name (:func:`helpers.params.check_name`): it becomes a file name, and
+    ``reset`` deletes that file.
+    """
     global _current_notebook
+    path = metrics_path(name)  # checks the name before any file is touched
     _current_notebook = name
     if reset:
-        metrics_path(name).unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
 
 
 def metrics_path(notebook: str) -> Path:
+    """``<reports>/metrics/<notebook>.json``; ``notebook`` must be a plain name."""
+    check_name("notebook", notebook)
     folder = reports_dir() / "metrics"
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"{notebook}.json"
@@ -31,7 +40,15 @@ def metrics_path(notebook: str) -> Path:
 def read_metrics(notebook: str) -> dict[str, Any]:
     """All metrics recorded so far for ``notebook`` ({} when none)."""
     path = metrics_path(notebook)
-    return json.loads(path.read_text()) if path.exists() else {}
+    if not path.exists():
+        return {}
+    try:
+        metrics = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise DataError(f"{path}: not a metrics file of the workbook ({quote(str(error))})") from None
+    if not isinstance(metrics, dict):
+        raise DataError(f"{path}: expected a JSON object of metrics, got {type(metrics).__name__}")
+    return metrics
 
 
 def record_metric(name: str, value: Any, notebook: str | None = None) -> Any:
@@ -39,6 +56,7 @@ def record_metric(name: str, value: Any, notebook: str | None = None) -> Any:
     notebook = notebook or _current_notebook
     if notebook is None:
         raise RuntimeError("record_metric needs a notebook name: call helpers.start(...) first")
+    check_name("metric", name)
     value = _to_json(value)
     metrics = read_metrics(notebook)
     metrics[name] = value
@@ -56,5 +74,7 @@ def _to_json(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"metric value must be finite, got {value}")
     if not isinstance(value, str | int | float | bool):
-        raise TypeError(f"metric value must be a number, string or bool, got {type(value).__name__}")
+        raise TypeError(
+            f"metric value must be a number, string or bool, got {quote(value)} ({type(value).__name__})"
+        )
     return value

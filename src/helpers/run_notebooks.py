@@ -5,21 +5,49 @@ Usage (what ``make run`` calls)::
     python -m helpers.run_notebooks notebooks/*.ipynb -p profile cpu
 
 Each notebook's metrics come from ``reports/metrics/<notebook>.json`` (see :func:`helpers.record_metric`).
+
+The HTML pages render offline: MathJax is copied from the ``jupyter-server-mathjax`` package into
+``reports/mathjax/`` (:func:`install_mathjax`) and referenced relatively, and the template leaves out
+what nbconvert would load from a CDN (require.js, Mermaid, the widget manager; no notebook here uses them).
+A report folder then looks the same offline, online and copied to another machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import html
+import importlib.util
 import os
+import shutil
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from helpers.run_log import read_metrics
+from helpers.errors import DataError, ParameterError
+from helpers.params import check_name, check_path
 from helpers.paths import reports_dir
+from helpers.run_log import read_metrics
+
+MATHJAX_PACKAGE = "jupyter_server_mathjax"
+MATHJAX_FOLDER = "mathjax"  # beside the HTML files, so the relative URL below finds it
+MATHJAX_URL = f"{MATHJAX_FOLDER}/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
+# nbconvert's lab template with every block that loads a script from a CDN left empty, and MathJax told
+# to use the STIX web fonts: jupyter-server-mathjax ships those and not MathJax's default TeX fonts.
+OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}
+<script type="text/x-mathjax-config">
+MathJax.Hub.Config({"HTML-CSS": {availableFonts: [], webFont: "STIX-Web", imageFont: null}});
+</script>
+{{ super() }}
+{%- endblock html_head_js_mathjax -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
 
 
 @dataclass
@@ -31,11 +59,61 @@ class NotebookRun:
     metrics: dict[str, Any] = field(default_factory=dict)
 
 
+def mathjax_source() -> Path:
+    """The MathJax 2 folder shipped in ``jupyter-server-mathjax``, found without importing the package."""
+    spec = importlib.util.find_spec(MATHJAX_PACKAGE)
+    folder = Path(next(iter(spec.submodule_search_locations))) / "static" if spec else None
+    if folder is None or not (folder / "MathJax.js").is_file():
+        raise FileNotFoundError(
+            "package 'jupyter-server-mathjax' (MathJax for the offline reports) is missing; run `make setup`"
+        )
+    return folder
+
+
+def install_mathjax(out_dir: Path) -> Path:
+    """Copy MathJax to ``out_dir/mathjax`` unless the same version is there; returns the folder.
+
+    The copy is staged and renamed, so a killed run never leaves half a MathJax behind.
+    """
+    source, target = mathjax_source(), out_dir / MATHJAX_FOLDER
+    stamp = f"jupyter-server-mathjax {metadata.version('jupyter-server-mathjax')}\n"
+    if (target / "VERSION").is_file() and (target / "VERSION").read_text() == stamp:
+        return target
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=out_dir, prefix=f".{MATHJAX_FOLDER}-"))
+    try:
+        shutil.copytree(source, staging, dirs_exist_ok=True)
+        (staging / "VERSION").write_text(stamp)
+        shutil.rmtree(target, ignore_errors=True)
+        staging.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def render_html(executed: Path) -> Path:
+    """Render an executed notebook to HTML beside it, with MathJax from ``./mathjax`` and no CDN script."""
+    import jinja2
+    from nbconvert import HTMLExporter
+
+    install_mathjax(executed.parent)
+    exporter = HTMLExporter(
+        template_name="lab",
+        extra_loaders=[jinja2.DictLoader({"offline.html.j2": OFFLINE_TEMPLATE})],
+        template_file="offline.html.j2",
+        mathjax_url=MATHJAX_URL,
+    )
+    body, _ = exporter.from_filename(str(executed))
+    page = executed.with_suffix(".html")
+    page.write_text(body, encoding="utf-8")
+    return page
+
+
 def execute_notebook(notebook: Path, out_dir: Path, parameters: dict[str, Any]) -> NotebookRun:
     """Run one notebook into ``out_dir`` (ipynb + html) and collect its status and metrics."""
     import papermill
-    from nbconvert import HTMLExporter
 
+    check_name("notebook", notebook.stem)  # it names the report files and the metrics file
     executed = out_dir / notebook.name
     started = time.perf_counter()
     error = ""
@@ -47,9 +125,12 @@ def execute_notebook(notebook: Path, out_dir: Path, parameters: dict[str, Any]) 
         error = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
     seconds = time.perf_counter() - started
     if executed.exists():
-        body, _ = HTMLExporter().from_filename(str(executed))
-        executed.with_suffix(".html").write_text(body, encoding="utf-8")
-    return NotebookRun(notebook.stem, not error, seconds, error, read_metrics(notebook.stem))
+        render_html(executed)
+    try:
+        metrics = read_metrics(notebook.stem)
+    except DataError as exc:  # a damaged metrics file spoils this row of the index, not the whole run
+        metrics, error = {}, error or str(exc)[:500]
+    return NotebookRun(notebook.stem, not error, seconds, error, metrics)
 
 
 def _format(value: Any) -> str:
@@ -90,18 +171,37 @@ def _parse_value(text: str) -> Any:
     return text
 
 
+def _check_arguments(args: argparse.Namespace) -> dict[str, Any]:
+    """Check the command line before anything runs, point the reports at ``--out``; returns the parameters.
+
+    Notebook names become report file names, so they must be plain names; parameter names become
+    Python variables in the parameters cell, so they must be identifiers.
+    """
+    for notebook in args.notebooks:
+        if notebook.suffix != ".ipynb" or not notebook.is_file():
+            raise FileNotFoundError(f"no notebook (.ipynb file) at {notebook}")
+        check_name("notebook", notebook.stem)
+    for name, _ in args.parameter:
+        if not name.isidentifier():
+            raise ParameterError(f"parameter name {name[:80]!r} is not a Python identifier (like max_length)")
+    if args.out is not None:
+        out = check_path("--out", args.out, must_exist=False)
+        os.environ["WORKBOOK_REPORTS_DIR"] = str(out)  # the kernels inherit it for their metrics
+    mathjax_source()  # a missing package fails now, not after an hour of notebooks
+    return {name: _parse_value(value) for name, value in args.parameter}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
-    parser.add_argument("--out", type=Path, default=None, help="output folder (default: reports/)")
+    parser.add_argument("--out", default=None, help="output folder (default: reports/)")
     args = parser.parse_args(argv)
-    if args.out is not None:
-        os.environ["WORKBOOK_REPORTS_DIR"] = str(
-            args.out.resolve()
-        )  # the kernels inherit it for their metrics
+    try:
+        parameters = _check_arguments(args)
+    except (ParameterError, FileNotFoundError) as error:
+        parser.error(str(error))  # exits with status 2 and the usage line, before any notebook runs
     out_dir = reports_dir()
-    parameters = {name: _parse_value(value) for name, value in args.parameter}
     # Progress bars redraw many times a second; in a saved notebook every redraw becomes a line of output.
     os.environ.setdefault("TQDM_MININTERVAL", "30")
     runs = []

@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from helpers.run_log import set_notebook
 from helpers.netguard import block_network, online_allowed
-from helpers.params import check_int, check_str
+from helpers.params import check_int, check_name
 from helpers.profiles import Profile, resolve_profile
+from helpers.run_log import set_notebook
 
+MAX_SEED = 2**32 - 1  # NumPy's legacy seed is an unsigned 32-bit integer
 BANNER_PACKAGES = ("torch", "transformers", "tokenizers", "datasets", "accelerate", "scikit-learn", "pandas")
 
 
@@ -86,12 +87,16 @@ def print_banner(profile: Profile | None = None) -> None:
 
 
 def start(notebook: str, profile: str = "auto", seed: int = 0, banner: bool = True, **overrides) -> Profile:
-    """First call of every notebook: offline guard, seeds, metrics file, banner; returns the profile."""
+    """First call of every notebook: offline guard, seeds, metrics file, banner; returns the profile.
+
+    ``overrides`` are the notebook's parameters named like profile fields: ``0`` or ``""`` keeps the
+    profile's value, anything else is checked (see :func:`helpers.profiles.resolve_profile`).
+    """
     if not online_allowed():
         block_network()
-    check_str("notebook", notebook)
+    check_name("notebook", notebook)  # a file name under reports/metrics: checked before set_notebook
     resolved = resolve_profile(profile, **overrides)
-    seed_everything(check_int("seed", seed, minimum=0))
+    seed_everything(check_int("seed", seed, minimum=0, maximum=MAX_SEED))
     set_notebook(notebook)
     if banner:
         print_banner(resolved)

@@ -16,7 +16,6 @@ a piece that nothing in the vocabulary matches becomes a single ``[UNK]``, as in
 
 from __future__ import annotations
 
-import random
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -27,12 +26,11 @@ from functools import cached_property
 import pandas as pd
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
-from helpers.params import check_choice, check_int
+from helpers.params import check_int
 
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 UNK_TOKEN = "[UNK]"
 CONTINUATION = "##"
-PADDING_STRATEGIES = ("max_length", "dynamic", "bucketed")
 
 # A run of letters and digits, or any single other visible character (punctuation, symbols).
 _WORD_OR_SYMBOL = re.compile(r"[^\W_]+|\S")
@@ -330,47 +328,6 @@ def unknown_rate(tokenizer, texts: Iterable[str]) -> float:
     unk_token = unk_token_of(tokenizer)
     tokens = [token for text in texts for token in tokens_of(tokenizer, text)]
     return sum(token == unk_token for token in tokens) / len(tokens) if tokens else float("nan")
-
-
-def padding_waste(
-    lengths: Sequence[int],
-    batch_size: int,
-    strategy: str = "dynamic",
-    max_length: int | None = None,
-    seed: int | None = 0,
-) -> float:
-    """Percentage of the padded batch tensors that is padding, for one way of batching ``lengths``.
-
-    * ``"max_length"``: every sequence is padded to ``max_length`` (default: the longest sequence);
-    * ``"dynamic"``: the examples are shuffled with ``seed`` (``seed=None`` keeps the given order), cut
-      into consecutive batches, and each batch is padded to its own longest sequence;
-    * ``"bucketed"``: the examples are sorted by length before being cut into batches, so each batch
-      holds similar lengths (a trainer then shuffles the batches, which does not change the waste).
-
-    Sequences longer than ``max_length`` are truncated to it in every strategy.
-    waste = 100 × (padded tokens − real tokens) / padded tokens.
-    """
-    check_choice("strategy", strategy, PADDING_STRATEGIES)
-    check_int("batch_size", batch_size, minimum=1)
-    if not lengths:
-        raise ValueError("padding_waste needs at least one length")
-    max_length = max(lengths) if max_length is None else max_length
-    lengths = [min(length, max_length) for length in lengths]
-    real = sum(lengths)
-    if strategy == "max_length":
-        padded = max_length * len(lengths)
-    else:
-        ordered = sorted(lengths) if strategy == "bucketed" else _shuffled(lengths, seed)
-        batches = [ordered[start : start + batch_size] for start in range(0, len(ordered), batch_size)]
-        padded = sum(len(batch) * max(batch) for batch in batches)
-    return 100 * (padded - real) / padded if padded else 0.0
-
-
-def _shuffled(items: Sequence[int], seed: int | None) -> list[int]:
-    items = list(items)
-    if seed is not None:
-        random.Random(seed).shuffle(items)
-    return items
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ import json
 from dataclasses import asdict, fields
 from pathlib import Path
 
+from helpers.batching import TextDataset
 from helpers.training import TrainConfig
 
 _TYPES = {"int": int, "float": float, "str": str}
@@ -54,8 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--eval-csv", help="CSV with text,label columns for evaluation")
     data.add_argument("--n-users", type=int, default=3_000, help="simulated users (simulated data only)")
     data.add_argument("--data-seed", type=int, default=0, help="simulation and split seed")
-    data.add_argument("--train-examples", type=int, help="use only the first N training examples")
-    data.add_argument("--eval-examples", type=int, help="use only the first N evaluation examples")
+    data.add_argument(
+        "--train-examples", type=int, help="use N training examples (a random sample of the simulated shop)"
+    )
+    data.add_argument(
+        "--eval-examples", type=int, help="use N evaluation examples (a random sample of the simulated shop)"
+    )
     data.add_argument("--balance-classes", action="store_true", help="pos_weight = negatives / positives")
     data.add_argument("--device", help="cpu, cuda or mps (default: the best available)")
     out = parser.add_argument_group("outputs (written by process 0)")
@@ -90,42 +95,35 @@ def launch_command(
     return f"{launcher} -m helpers.train_cli {args}".strip()
 
 
-def _read_csv(path: str, limit: int | None):
+def _read_csv(path: str, limit: int | None, tokenizer, max_length: int) -> TextDataset:
     import pandas as pd
 
     frame = pd.read_csv(path)
     missing = {"text", "label"} - set(frame.columns)
     if missing:
         raise ValueError(f"{path} lacks the column(s) {sorted(missing)}; it needs text and label")
-    return frame["text"].tolist()[:limit], frame["label"].to_numpy(dtype=float)[:limit]
+    frame = frame[:limit]
+    return TextDataset(frame["text"], frame["label"].to_numpy(dtype=float), tokenizer, max_length)
 
 
-def load_texts(args: argparse.Namespace, tokenizer=None):
-    """(train_texts, train_labels, eval_texts, eval_labels) from the CSVs or the simulated shop.
+def load_data(args: argparse.Namespace, tokenizer) -> tuple[TextDataset, TextDataset | None]:
+    """(training data, evaluation data or None) from the CSVs, or the simulated shop split by user.
 
-    Simulated sessions are written with ``tokenizer`` so that long ones lose their oldest events, not
-    their newest (see :mod:`helpers.behaviour_text`).
+    Simulated sessions come from :func:`helpers.purchase_data.purchase_splits`, the data path of the
+    notebooks: long sessions lose their oldest events, not their newest.
     """
     if args.train_csv:
-        train_texts, train_labels = _read_csv(args.train_csv, args.train_examples)
-        eval_texts, eval_labels = (
-            _read_csv(args.eval_csv, args.eval_examples) if args.eval_csv else (None, None)
-        )
-        return train_texts, train_labels, eval_texts, eval_labels
-    from helpers.behaviour_text import sessions_to_text
-    from helpers.sim.world import load_world, split_by_user
+        train_data = _read_csv(args.train_csv, args.train_examples, tokenizer, args.max_length)
+        eval_data = None
+        if args.eval_csv:
+            eval_data = _read_csv(args.eval_csv, args.eval_examples, tokenizer, args.max_length)
+        return train_data, eval_data
+    from helpers.purchase_data import purchase_splits
 
-    world = load_world(n_users=args.n_users, seed=args.data_seed)
-    texts = sessions_to_text(world.events, world.catalog, tokenizer=tokenizer, max_length=args.max_length)
-    sessions = world.sessions.assign(text=texts.reindex(world.sessions["session_id"]).to_numpy())
-    train, test = split_by_user(sessions, seed=args.data_seed)
-    train, test = train[: args.train_examples], test[: args.eval_examples]
-    return (
-        train["text"].tolist(),
-        train["purchased"].to_numpy(dtype=float),
-        test["text"].tolist(),
-        test["purchased"].to_numpy(dtype=float),
+    splits = purchase_splits(
+        tokenizer, args.n_users, args.max_length, args.train_examples, args.eval_examples, args.data_seed
     )
+    return splits.train_data, splits.test_data
 
 
 def load_model(args: argparse.Namespace):
@@ -144,10 +142,12 @@ def load_model(args: argparse.Namespace):
 def main(argv: list[str] | None = None) -> None:
     import torch.distributed as dist
 
+    from helpers.devices import setup_processes
     from helpers.netguard import block_network, online_allowed
-    from helpers.predictor import TextDataset, pos_weight_for, save_predictor
+    from helpers.objectives import binary_loss, pos_weight_for
+    from helpers.predictor import save_predictor
     from helpers.runtime import seed_everything
-    from helpers.training import setup_processes, train
+    from helpers.training import train
 
     args = build_parser().parse_args(argv)
     config = TrainConfig(**{spec.name: getattr(args, spec.name) for spec in fields(TrainConfig)})
@@ -156,14 +156,11 @@ def main(argv: list[str] | None = None) -> None:
     processes = setup_processes(args.device)
     seed_everything(config.seed)  # the same new head on every process
     model, tokenizer = load_model(args)
-    train_texts, train_labels, eval_texts, eval_labels = load_texts(args, tokenizer)
-    train_data = TextDataset(train_texts, train_labels, tokenizer, args.max_length)
-    eval_data = None
-    if eval_texts is not None:
-        eval_data = TextDataset(eval_texts, eval_labels, tokenizer, args.max_length)
-    pos_weight = pos_weight_for(train_labels) if args.balance_classes else None
+    train_data, eval_data = load_data(args, tokenizer)
+    pos_weight = pos_weight_for(train_data.labels) if args.balance_classes else None
+    loss_fn = binary_loss(pos_weight)
 
-    result = train(model, train_data, eval_data, config, pos_weight=pos_weight, device=processes.device)
+    result = train(model, train_data, eval_data, config, loss_fn=loss_fn, device=processes.device)
 
     if processes.is_main:
         if args.output:
@@ -173,7 +170,7 @@ def main(argv: list[str] | None = None) -> None:
         last = result.history[-1] if result.history else {}
         print(
             f"processes={processes.world_size} device={processes.device} steps={result.steps} "
-            f"epochs={result.epochs_completed} best_auc={result.best_auc} last={last}"
+            f"epochs={result.epochs_completed} best_{result.metric_name}={result.best_metric} last={last}"
         )
     if dist.is_initialized():
         dist.destroy_process_group()

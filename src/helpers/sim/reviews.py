@@ -5,7 +5,8 @@ delivery and quality). The text uses negation ("not bad", "not worth it"), contr
 but broke in a week": the clause after *but* carries the verdict), intensifiers and typos. A
 fraction of ratings (``rating_noise``) is replaced by a random star count, as real raters are
 inconsistent. Labels: per-aspect polarity, the star rating, and the sentiment class
-(neg for 1-2 stars, neu for 3, pos for 4-5).
+(neg for 1-2 stars, neu for 3, pos for 4-5: :func:`helpers.data.reviews.stars_to_sentiment`, the
+mapping the real-review loader uses too).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from helpers.data.reviews import stars_to_sentiment
 from helpers.sim.catalog import CATEGORIES, UNIVERSAL_ASPECTS
 
 # (positive phrases, negative phrases); "{very}" is an optional intensifier slot.
@@ -97,12 +99,6 @@ POSITIVE_SHARE_BY_STARS = {1: 0.08, 2: 0.2, 3: 0.5, 4: 0.8, 5: 0.93}
 OPENERS = {1: "Terrible.", 2: "Disappointed.", 3: "It's okay.", 4: "Pretty good.", 5: "Love it!"}
 
 
-def sentiment_class(stars: np.ndarray | pd.Series) -> np.ndarray:
-    """neg for 1-2 stars, neu for 3, pos for 4-5."""
-    stars = np.asarray(stars)
-    return np.select([stars <= 2, stars == 3], ["neg", "neu"], "pos")
-
-
 def add_typo(text: str, rng: np.random.Generator) -> str:
     """Swap two neighbouring letters of one word longer than three letters."""
     words = text.split(" ")
@@ -165,7 +161,7 @@ def make_reviews(
             "text": texts,
             "rating": rating,
             "rating_is_noise": noisy & (rating != true_stars),
-            "sentiment": sentiment_class(rating),
+            "sentiment": stars_to_sentiment(rating).to_numpy(),
             "aspect_labels": labels,
         }
     )

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helpers.behaviour_text import sessions_to_text
 from helpers.params import check_float, check_int
 from helpers.paths import data_dir
 from helpers.sim.catalog import make_catalog
@@ -22,7 +23,6 @@ from helpers.sim.oracle import oracle_features, oracle_probability
 from helpers.sim.pii import inject_pii
 from helpers.sim.reviews import make_reviews
 from helpers.sim.sessions import make_events, make_session_plan, make_users
-from helpers.behaviour_text import sessions_to_text
 
 SIMULATOR_VERSION = 1  # bump when the generator changes, so stale caches are not reused
 REVIEW_RATE = 0.5

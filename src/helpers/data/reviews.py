@@ -1,0 +1,315 @@
+"""Review files: Amazon Reviews 2023, the Amazon Alexa reviews, UCI Sentiment Labelled Sentences, or your own.
+
+:func:`load_reviews` reads reviews from CSV, TSV, JSON Lines or ``sentence<TAB>label`` files, with
+presets (:data:`REVIEW_PRESETS`) for the three public data sets, checks the ratings or labels, cleans
+the texts and returns a :class:`ReviewReport` of what it dropped. :func:`stars_to_sentiment` is the one
+mapping from star ratings to the sentiment classes ``neg``/``neu``/``pos``, shared with the simulator.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from helpers.data.files import Source, check_encoding, data_path, read_delimited, read_text, require_columns
+from helpers.errors import DataError, ParameterError
+from helpers.params import check_str, quote
+
+
+@dataclass(frozen=True)
+class ReviewPreset:
+    """How to read one review data set: file format and which fields hold the text, rating or label."""
+
+    file_format: str
+    text_column: str
+    title_column: str | None = None
+    rating_column: str | None = None
+    label_column: str | None = None
+    description: str = ""
+
+
+REVIEW_FORMATS = ("csv", "tsv", "jsonl", "lines")
+REVIEW_PRESETS: dict[str, ReviewPreset] = {
+    "amazon_2023": ReviewPreset(
+        "jsonl",
+        "text",
+        title_column="title",
+        rating_column="rating",
+        description="Amazon Reviews 2023 (JSON Lines)",
+    ),
+    "alexa": ReviewPreset(
+        "tsv", "verified_reviews", rating_column="rating", description="Amazon Alexa reviews (TSV)"
+    ),
+    "uci_sentences": ReviewPreset(
+        "lines",
+        "sentence",
+        label_column="label",
+        description="UCI Sentiment Labelled Sentences (sentence<TAB>0/1)",
+    ),
+}
+_SUFFIX_FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".json": "jsonl", ".txt": "lines"}
+_BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
+SENTIMENT_BY_STARS = {1: "neg", 2: "neg", 3: "neu", 4: "pos", 5: "pos"}
+SENTIMENT_BY_LABEL = {0: "neg", 1: "pos"}
+
+
+@dataclass(frozen=True)
+class ReviewReport:
+    """What :func:`load_reviews` read, changed and dropped."""
+
+    path: str
+    rows_read: int
+    empty_dropped: int
+    duplicates_dropped: int
+    conflicting_duplicates: int
+    html_unescaped: int
+    rows_kept: int
+
+    def summary(self) -> str:
+        """One line: the file name and each count."""
+        return (
+            f"{Path(self.path).name}: read {self.rows_read:,} reviews; dropped {self.empty_dropped:,} empty "
+            f"and {self.duplicates_dropped:,} duplicate texts ({self.conflicting_duplicates:,} with another "
+            f"sentiment than the kept copy); unescaped HTML in {self.html_unescaped:,}; "
+            f"kept {self.rows_kept:,}"
+        )
+
+    def __str__(self) -> str:
+        """The :meth:`summary`."""
+        return self.summary()
+
+
+def _read_jsonl(path: Path, fields: list[str], encoding: str) -> tuple[pd.DataFrame, Source]:
+    """JSON Lines records (one object per line, blank lines skipped), keeping ``fields``; all are required."""
+    records: dict[str, list[Any]] = {field: [] for field in fields}
+    lines: list[int] = []
+    for number, line in enumerate(read_text(path, encoding).split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise DataError(
+                f"{path}, line {number}: invalid JSON ({error.msg} at character {error.pos})"
+            ) from None
+        except RecursionError:  # "[[[[..." thousands deep: no review record looks like that
+            raise DataError(f"{path}, line {number}: JSON nested too deeply to be a review record") from None
+        if not isinstance(record, dict):
+            raise DataError(f"{path}, line {number}: expected a JSON object, got {type(record).__name__}")
+        missing = [field for field in fields if field not in record]
+        if missing:
+            raise DataError(
+                f"{path}, line {number}, column {missing[0]!r}: the record has no field {missing[0]!r}"
+            )
+        for field in fields:
+            records[field].append(record[field])
+        lines.append(number)
+    if not lines:
+        raise DataError(f"{path}: the file has no JSON records")
+    return pd.DataFrame(records, dtype=object), Source(path, np.asarray(lines))
+
+
+def _read_labelled_lines(path: Path, encoding: str) -> tuple[pd.DataFrame, Source]:
+    """``sentence<TAB>label`` lines without header, split on ``\\n`` only and on the line's last tab.
+
+    ``str.splitlines`` would also split on U+0085 and other separators found inside the sentences, and
+    quotes are not special (some sentences hold unbalanced ones).
+    """
+    sentences: list[str] = []
+    labels: list[str] = []
+    lines: list[int] = []
+    for number, line in enumerate(read_text(path, encoding).split("\n"), start=1):
+        line = line.removesuffix("\r")
+        if not line.strip():
+            continue
+        sentence, tab, label = line.rpartition("\t")
+        if not tab:
+            raise DataError(f"{path}, line {number}: ragged row without a tab; expected sentence<TAB>label")
+        sentences.append(sentence)
+        labels.append(label)
+        lines.append(number)
+    if not lines:
+        raise DataError(f"{path}: the file has no data rows")
+    return pd.DataFrame({"sentence": sentences, "label": labels}, dtype=str), Source(path, np.asarray(lines))
+
+
+def _texts(raw: pd.DataFrame, source: Source, text_column: str, title_column: str | None) -> pd.Series:
+    """The review texts (title and text joined by ". " when a title column is given)."""
+    for column in filter(None, (text_column, title_column)):
+        values = raw[column]
+        source.check(~values.map(lambda v: isinstance(v, str)), values, column, "expected text")
+    text = raw[text_column].astype(str).str.strip()
+    if title_column is None:
+        return text
+    title = raw[title_column].astype(str).str.strip()
+    joiner = np.where(title.str.contains(r"[.!?]$"), " ", ". ")
+    joined = title + pd.Series(joiner, index=raw.index) + text
+    return joined.where((title != "") & (text != ""), title + text)
+
+
+def stars_to_sentiment(stars: pd.Series | np.ndarray | Sequence[int]) -> pd.Series:
+    """The sentiment class of star ratings: ``neg`` for 1-2 stars, ``neu`` for 3, ``pos`` for 4-5.
+
+    The workbook's one stars -> sentiment mapping, used for real reviews (:func:`load_reviews`) and
+    simulated ones (:mod:`helpers.sim.reviews`). A Series keeps its index, other inputs get a
+    ``RangeIndex``. A rating that is not a whole number of stars from 1 to 5 raises ``ValueError``.
+    """
+    stars = stars if isinstance(stars, pd.Series) else pd.Series(np.asarray(stars))
+    sentiment = stars.map(SENTIMENT_BY_STARS)
+    unknown = sentiment.isna().to_numpy()
+    if unknown.any():
+        raise ValueError(f"star ratings must be whole numbers from 1 to 5, got {stars[unknown].iloc[0]!r}")
+    return sentiment
+
+
+def _sentiment(
+    raw: pd.DataFrame, source: Source, rating_column: str | None, label_column: str | None
+) -> dict[str, pd.Series]:
+    """``rating`` and/or ``label`` columns, checked, and the ``sentiment`` derived from them."""
+    columns: dict[str, pd.Series] = {}
+    if rating_column is not None:
+        rating = source.floats(raw[rating_column], rating_column, minimum=1, maximum=5)
+        source.check(rating != rating.round(), raw[rating_column], rating_column, "expected whole stars 1-5")
+        columns["rating"] = rating.astype("int64")
+        columns["sentiment"] = stars_to_sentiment(columns["rating"])
+    if label_column is not None:
+        columns["label"] = source.choice(raw[label_column], label_column, {"0": 0, "1": 1}).astype("int64")
+        columns.setdefault("sentiment", columns["label"].map(SENTIMENT_BY_LABEL))
+    return columns
+
+
+def _check_options(**options: Any) -> None:
+    """Each option (preset, file format, column names) is None, ``""`` (not given) or a non-empty string."""
+    for name, value in options.items():
+        if value is not None and not (isinstance(value, str) and value == ""):
+            check_str(name, value)
+
+
+def _review_settings(path: Path, preset: str | None, overrides: ReviewPreset) -> ReviewPreset:
+    """The preset's settings with the non-empty ``overrides`` applied and the file format settled.
+
+    Without a preset the format comes from the file suffix and the text column defaults to ``"text"``.
+    """
+    if preset is not None and preset not in REVIEW_PRESETS:
+        raise DataError(
+            f"{path}: unknown review preset {quote(preset)}; presets are {', '.join(REVIEW_PRESETS)}"
+        )
+    settings = REVIEW_PRESETS[preset] if preset is not None else ReviewPreset(overrides.file_format, "text")
+    file_format = (
+        overrides.file_format or settings.file_format or _SUFFIX_FORMATS.get(path.suffix.lower(), "")
+    )
+    if file_format not in REVIEW_FORMATS:
+        raise DataError(
+            f"{path}: unknown review file format {quote(file_format)}; use one of {', '.join(REVIEW_FORMATS)}"
+        )
+    if file_format == "lines":  # sentence<TAB>label: the columns are fixed
+        resolved = ReviewPreset(file_format, "sentence", label_column="label")
+    else:
+        resolved = ReviewPreset(
+            file_format,
+            overrides.text_column or settings.text_column,
+            title_column=overrides.title_column or settings.title_column,
+            rating_column=overrides.rating_column or settings.rating_column,
+            label_column=overrides.label_column or settings.label_column,
+        )
+    if resolved.rating_column is None and resolved.label_column is None:
+        raise DataError(
+            f"{path}: give a rating_column or a label_column (or a preset) to derive the sentiment"
+        )
+    return resolved
+
+
+def _read_reviews(path: Path, settings: ReviewPreset, encoding: str) -> tuple[pd.DataFrame, Source]:
+    """The raw rows of a review file in ``settings.file_format``, with the columns ``settings`` names."""
+    if settings.file_format == "lines":
+        return _read_labelled_lines(path, encoding)
+    columns = (settings.text_column, settings.title_column, settings.rating_column, settings.label_column)
+    fields = [column for column in columns if column]
+    if settings.file_format == "jsonl":
+        return _read_jsonl(path, list(dict.fromkeys(fields)), encoding)
+    raw, source = read_delimited(path, "," if settings.file_format == "csv" else "\t", encoding)
+    require_columns(raw, fields, path)
+    return raw, source
+
+
+def load_reviews(
+    path: str | os.PathLike[str],
+    preset: str | None = None,
+    *,
+    file_format: str | None = None,
+    text_column: str | None = None,
+    title_column: str | None = None,
+    rating_column: str | None = None,
+    label_column: str | None = None,
+    deduplicate: bool = True,
+    encoding: str = "utf-8",
+) -> tuple[pd.DataFrame, ReviewReport]:
+    """Reviews as a frame (``line``, ``text``, ``rating`` and/or ``label``, ``sentiment``) and a report.
+
+    ``preset`` is one of :data:`REVIEW_PRESETS` (``"amazon_2023"``, ``"alexa"``, ``"uci_sentences"``);
+    keyword arguments override its settings. Without a preset, ``file_format`` (``csv``, ``tsv``,
+    ``jsonl``, ``lines``) is taken from the file suffix and ``text_column`` defaults to ``"text"``.
+    ``sentiment`` is ``neg`` for 1-2 stars, ``neu`` for 3, ``pos`` for 4-5; a binary ``label`` maps 0 to
+    ``neg`` and 1 to ``pos`` (the rating wins when both are given). ``line`` is the row's line in the file.
+
+    Cleaning: ``<br />`` tags become spaces, HTML entities (``&#34;``) are unescaped, texts are stripped,
+    empty texts dropped and, with ``deduplicate``, repeated texts dropped keeping the first. The
+    :class:`ReviewReport` counts each of these.
+    """
+    _check_options(
+        preset=preset,
+        file_format=file_format,
+        text_column=text_column,
+        title_column=title_column,
+        rating_column=rating_column,
+        label_column=label_column,
+    )
+    if not isinstance(deduplicate, bool | np.bool_):
+        raise ParameterError(f"parameter 'deduplicate' must be True or False, got {quote(deduplicate)}")
+    check_encoding(encoding)
+    path = data_path(path)
+    overrides = ReviewPreset(
+        file_format or "",
+        text_column or "",
+        title_column=title_column,
+        rating_column=rating_column,
+        label_column=label_column,
+    )
+    settings = _review_settings(path, preset, overrides)
+    raw, source = _read_reviews(path, settings, encoding)
+    text = _texts(raw, source, settings.text_column, settings.title_column)
+    cleaned = text.str.replace(_BREAK_TAG, " ", regex=True).map(html.unescape).str.strip()
+    labels = _sentiment(raw, source, settings.rating_column, settings.label_column)
+    frame = pd.DataFrame({"line": source.lines, "text": cleaned, **labels}, index=raw.index)
+    empty = (frame["text"] == "").to_numpy()
+    if empty.all():
+        raise source.error(
+            f"all {len(frame):,} texts are empty (column {quote(settings.text_column, 60)}); "
+            "is the text column the right one?"
+        )
+    frame = frame[~empty]
+    duplicated = (
+        frame["text"].duplicated(keep="first") if deduplicate else pd.Series(False, index=frame.index)
+    )
+    kept_sentiment = frame.groupby("text")["sentiment"].transform("first")
+    conflicting = int((duplicated & (frame["sentiment"] != kept_sentiment)).sum())
+    frame = frame[~duplicated].reset_index(drop=True)
+    report = ReviewReport(
+        path=str(path),
+        rows_read=len(raw),
+        empty_dropped=int(empty.sum()),
+        duplicates_dropped=int(duplicated.sum()),
+        conflicting_duplicates=conflicting,
+        html_unescaped=int((cleaned != text).sum()),
+        rows_kept=len(frame),
+    )
+    return frame, report

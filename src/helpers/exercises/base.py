@@ -1,0 +1,71 @@
+"""The building blocks of an exercise checker: reject an answer with a hint, compare tensors, call code.
+
+A checker is a function decorated with :func:`checker` that returns ``True`` or calls :func:`fail`
+(or :func:`require`), which raises :class:`~helpers.errors.ExerciseError` with a hint.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+import torch
+
+from helpers.errors import ExerciseError
+
+
+def checker(check: Callable[..., bool]) -> Callable[..., bool]:
+    """Decorator for a checker: skip an unanswered exercise and say so when the answer is right.
+
+    An answer still left as ``...`` (how exercise cells are handed out) is not judged: the checker
+    prints a reminder and returns ``False``, so a notebook with open exercises still runs end to end.
+    """
+
+    @functools.wraps(check)
+    def checked(answer: Any = ..., *args: Any, **kwargs: Any) -> bool:
+        if answer is ...:
+            print(f"{check.__name__}: not answered yet; replace the ... with your answer and rerun the cell")
+            return False
+        result = check(answer, *args, **kwargs)
+        print(f"{check.__name__}: correct!")
+        return result
+
+    return checked
+
+
+def fail(problem: str, hint: str) -> NoReturn:
+    """Reject an answer: ``problem`` says what is wrong, ``hint`` how to get closer."""
+    raise ExerciseError(f"{problem}\nHint: {hint}")
+
+
+def require(condition: bool, problem: str, hint: str) -> None:
+    """:func:`fail` unless ``condition`` holds."""
+    if not condition:
+        fail(problem, hint)
+
+
+def as_tensor(answer: Any, what: str) -> torch.Tensor:
+    """The answer as a float64 or bool tensor (lists and NumPy arrays are accepted too)."""
+    try:
+        tensor = torch.as_tensor(answer)
+    except (TypeError, ValueError, RuntimeError):
+        fail(f"{what} should be a tensor, got {type(answer).__name__}", "return a torch.Tensor")
+    return tensor if tensor.dtype == torch.bool else tensor.double()
+
+
+def matches(answer: torch.Tensor, expected: torch.Tensor, atol: float = 1e-4) -> bool:
+    """Same shape and values within ``atol`` (loose enough for float32 answers)."""
+    return answer.shape == expected.shape and torch.allclose(answer.double(), expected.double(), atol=atol)
+
+
+def call_learner(fn: Callable[..., Any], *args: Any, hint: str = "") -> Any:
+    """Call the learner's function, turning a crash into a message that shows the inputs' shapes."""
+    try:
+        return fn(*args)
+    except Exception as error:  # any error in learner code becomes feedback
+        shapes = ", ".join(str(tuple(arg.shape)) if hasattr(arg, "shape") else repr(arg) for arg in args)
+        fail(
+            f"your function raised {type(error).__name__}: {error}",
+            f"it was called with inputs {shapes}" + (f"; {hint}" if hint else ""),
+        )

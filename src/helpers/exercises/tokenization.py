@@ -1,0 +1,151 @@
+"""Checkers for notebook 02 (tokenization): WordPiece tokens, padding waste, special tokens.
+
+Notebook 00 uses :func:`check_special_tokens` too. Importing this module loads
+:mod:`helpers.tokenization` (and with it the ``tokenizers`` library).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from helpers.batching import PADDING_STRATEGIES, padding_waste
+from helpers.exercises.base import checker, fail, require
+from helpers.tokenization import CONTINUATION, UNK_TOKEN, tokenize_word
+
+__all__ = [
+    "MINILM_SPECIAL_TOKEN_IDS",
+    "check_padding_waste",
+    "check_special_tokens",
+    "check_wordpiece_tokens",
+]
+
+MINILM_SPECIAL_TOKEN_IDS = {"[PAD]": 0, "[UNK]": 100, "[CLS]": 101, "[SEP]": 102, "[MASK]": 103}
+
+
+@checker
+def check_wordpiece_tokens(
+    tokens: Any, word: str, vocab: Sequence[str] | set[str] | Mapping[str, int]
+) -> bool:
+    """``tokens`` must be the greedy longest-match-first WordPiece encoding of ``word``."""
+    require(
+        isinstance(tokens, list | tuple) and all(isinstance(token, str) for token in tokens),
+        f"expected a list of strings, got {tokens!r}",
+        'tokens look like ["sho", "##es"]',
+    )
+    tokens, vocab = list(tokens), set(vocab)
+    expected = tokenize_word(word, vocab)
+    if tokens == expected:
+        return True
+    if expected == [UNK_TOKEN]:
+        fail(
+            f"{word!r} cannot be covered by the vocabulary",
+            f"WordPiece then replaces the whole word by a single {UNK_TOKEN}, not just the unknown part",
+        )
+    require(
+        UNK_TOKEN not in tokens,
+        f"the vocabulary covers {word!r}, so there is no {UNK_TOKEN}",
+        "at each position some entry matches, if only a single character",
+    )
+    require(
+        all(token.startswith(CONTINUATION) for token in tokens[1:]),
+        "a piece after the first one has no ## prefix",
+        f"pieces that continue a word start with {CONTINUATION}: 'shoes' -> 'sho', '##es'",
+    )
+    spelled = "".join(token.removeprefix(CONTINUATION) for token in tokens)
+    require(
+        spelled == word,
+        f"your pieces spell {spelled!r}, not {word!r}",
+        "together the pieces must spell the word",
+    )
+    missing = [token for token in tokens if token not in vocab]
+    require(not missing, f"{missing} not in the vocabulary", "every piece must be a vocabulary entry")
+    pairs = enumerate(zip(tokens, expected, strict=False))
+    first_difference = next((i for i, (mine, right) in pairs if mine != right), len(expected) - 1)
+    fail(
+        f"a valid split, but not the greedy one: piece {first_difference} is {tokens[first_difference]!r}",
+        f"take the longest vocabulary entry that fits at each step; here {expected[first_difference]!r}",
+    )
+
+
+@checker
+def check_padding_waste(
+    answer: float,
+    lengths: Sequence[int],
+    batch_size: int,
+    strategy: str = "bucketed",
+    max_length: int | None = None,
+    seed: int = 0,
+) -> bool:
+    """``answer`` must be the fraction of padding that :func:`helpers.batching.padding_waste` measures.
+
+    That is the padding the training loop pays with the same sampler. By hand, for ``"bucketed"``: cut
+    the lengths to ``max_length``, sort them, cut them into batches and pad each batch to its longest;
+    this is what the sampler does as long as the lengths fit in one chunk (``batch_size * 50`` of them).
+    """
+    require(
+        isinstance(answer, int | float) and not isinstance(answer, bool),
+        f"expected a number, got {answer!r}",
+        "give the waste as a fraction between 0 and 1, e.g. 0.375",
+    )
+
+    def waste(which: str) -> float:
+        return padding_waste(lengths, batch_size, which, max_length=max_length, seed=seed)
+
+    def close(value: float) -> bool:
+        return math.isclose(answer, value, abs_tol=5e-4)
+
+    expected = waste(strategy)
+    if close(expected):
+        return True
+    if expected and math.isclose(answer, 100 * expected, abs_tol=0.05):
+        fail("that looks like a percentage", f"divide by 100: the answer is a fraction ({answer / 100:g}?)")
+    if close(1 - expected):
+        fail("that is the share of real tokens", "the question asks for the share of padding tokens")
+    others = [other for other in PADDING_STRATEGIES if other != strategy and close(waste(other))]
+    if others:
+        fail(f"that is the waste of the {others[0]!r} strategy", f"this exercise uses {strategy!r}")
+    if strategy == "bucketed" and close(_waste_in_given_order(lengths, batch_size, max_length)):
+        fail(
+            "that is the waste of batches cut from the lengths in the order given",
+            "bucketing sorts the lengths first, so that each batch holds similar lengths",
+        )
+    fail(
+        f"{answer:g} is not the padding waste for {strategy!r}",
+        "waste = (padded − real) / padded, where padded = Σ over batches of "
+        "batch size × longest sequence in the batch",
+    )
+
+
+def _waste_in_given_order(lengths: Sequence[int], batch_size: int, max_length: int | None) -> float:
+    """The waste of consecutive batches in the given order: a common slip when bucketing by hand."""
+    cut = [min(length, max_length or max(lengths)) for length in lengths]
+    chunks = [cut[start : start + batch_size] for start in range(0, len(cut), batch_size)]
+    return 1 - sum(cut) / sum(len(chunk) * max(chunk) for chunk in chunks)
+
+
+@checker
+def check_special_tokens(answer: Mapping[str, int], tokenizer: Any = None) -> bool:
+    """``answer`` maps special tokens to their ids in the MiniLM vocabulary (or in ``tokenizer``'s)."""
+    expected = MINILM_SPECIAL_TOKEN_IDS if tokenizer is None else _special_token_ids(tokenizer)
+    require(
+        isinstance(answer, Mapping),
+        f"expected a dict, got {type(answer).__name__}",
+        'map each token to its id, e.g. {"[CLS]": ..., "[SEP]": ...}',
+    )
+    missing = [token for token in expected if token not in answer]
+    require(not missing, f"missing {missing}", f"give the ids of all of {list(expected)}")
+    wrong = {token: answer[token] for token in expected if answer[token] != expected[token]}
+    require(
+        not wrong,
+        f"wrong ids: {wrong}",
+        "look them up: tokenizer.convert_tokens_to_ids(['[CLS]', ...]) or tokenizer.cls_token_id",
+    )
+    return True
+
+
+def _special_token_ids(tokenizer: Any) -> dict[str, int]:
+    """The ids of the MiniLM special tokens in another ``transformers`` tokenizer."""
+    tokens = list(MINILM_SPECIAL_TOKEN_IDS)
+    return dict(zip(tokens, tokenizer.convert_tokens_to_ids(tokens), strict=True))

@@ -1,0 +1,33 @@
+"""The predictor checkers (notebook 03) accept right answers and reject the usual mistakes."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from helpers.errors import ExerciseError
+from helpers.exercises.predictor import check_bce_loss, check_pos_weight
+
+
+def test_pos_weight_checker() -> None:
+    labels = [1, 0, 0, 0, 0, 1, 0, 0]
+    assert check_pos_weight(3.0, labels)
+    with pytest.raises(ExerciseError, match="upside down"):
+        check_pos_weight(1 / 3, labels)
+    with pytest.raises(ExerciseError, match="share of positives"):
+        check_pos_weight(0.25, labels)
+    with pytest.raises(ExerciseError, match="not the pos_weight"):
+        check_pos_weight(2.0, labels)
+
+
+def test_bce_loss_checker() -> None:
+    logits, labels = torch.tensor([2.0, -1.0, 0.5]), torch.tensor([1.0, 0.0, 0.0])
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    right = bce(logits, labels, pos_weight=torch.tensor(4.0))
+    assert check_bce_loss(right, logits, labels, 4.0)
+    with pytest.raises(ExerciseError, match="without pos_weight"):
+        check_bce_loss(bce(logits, labels), logits, labels, 4.0)
+    with pytest.raises(ExerciseError, match="twice"):
+        check_bce_loss(bce(torch.sigmoid(logits), labels), logits, labels, 4.0)
+    with pytest.raises(ExerciseError, match="not the expected"):
+        check_bce_loss(0.1, logits, labels, 4.0)

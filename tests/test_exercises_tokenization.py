@@ -1,0 +1,120 @@
+"""The tokenization checkers (notebooks 00 and 02) accept right answers and reject wrong ones with a hint."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers.batching import padding_waste
+from helpers.exercises.tokenization import (
+    MINILM_SPECIAL_TOKEN_IDS,
+    check_padding_waste,
+    check_special_tokens,
+    check_wordpiece_tokens,
+)
+
+
+def rejects(match: str):
+    """The checker raises an AssertionError whose message (problem + hint) matches ``match``."""
+    return pytest.raises(AssertionError, match=match)
+
+
+# --- WordPiece ----------------------------------------------------------------------------------------------
+
+VOCAB = ["[UNK]", "s", "sh", "sho", "shoe", "##e", "##s", "##es", "##o", "##h"]
+
+
+def test_wordpiece_tokens_accepts_right_answers():
+    assert check_wordpiece_tokens(["shoe", "##s"], "shoes", VOCAB)
+    assert check_wordpiece_tokens(("sho", "##o"), "shoo", set(VOCAB))
+    assert check_wordpiece_tokens(["[UNK]"], "shox", {token: i for i, token in enumerate(VOCAB)})
+
+
+@pytest.mark.parametrize(
+    ("tokens", "word", "match"),
+    [
+        (["sho", "##es"], "shoes", "(?s)not the greedy one.*'shoe'"),
+        (["shoe", "s"], "shoes", "## prefix"),
+        (["shoe", "##s", "##s"], "shoes", "spell"),
+        (["s", "##hoes"], "shoes", "not in the vocabulary"),
+        (["sho", "[UNK]"], "shox", "whole word"),
+        (["shoe", "[UNK]"], "shoes", "covers"),
+        ("shoe ##s", "shoes", "list of strings"),
+    ],
+)
+def test_wordpiece_tokens_rejects_wrong_answers(tokens, word, match):
+    with rejects(match):
+        check_wordpiece_tokens(tokens, word, VOCAB)
+
+
+# --- padding waste ------------------------------------------------------------------------------------------
+
+# Bucketed: [2, 3], [5, 8] -> 4 pads of 22 tokens; in the given order: [2, 8], [3, 5] -> 8 pads of 26.
+# Random batches: seed 1 draws [2, 8], [3, 5] (8 pads of 26), seed 0 draws [3, 2], [8, 5] (4 of 22).
+LENGTHS = [2, 8, 3, 5]
+
+
+def test_padding_waste_accepts_right_answers():
+    assert check_padding_waste(4 / 22, LENGTHS, 2)
+    assert check_padding_waste(0.182, LENGTHS, 2)  # rounded to three decimals
+    assert check_padding_waste(8 / 26, LENGTHS, 2, strategy="dynamic", seed=1)
+    assert check_padding_waste(4 / 22, LENGTHS, 2, strategy="dynamic", seed=0)
+    assert check_padding_waste(0.55, LENGTHS, 2, strategy="max_length", max_length=10)
+
+
+def test_padding_waste_agrees_with_the_measure_of_notebook_02():
+    lengths = [137, 166, 213, 62, 65, 160, 168, 125, 124, 36, 116, 135]  # 12 session lengths
+    assert check_padding_waste(padding_waste(lengths, 4, "bucketed"), lengths, 4)
+    by_hand = sorted(lengths)
+    padded = sum(4 * max(by_hand[start : start + 4]) for start in range(0, 12, 4))
+    assert check_padding_waste(1 - sum(lengths) / padded, lengths, 4)
+
+
+@pytest.mark.parametrize(
+    ("answer", "strategy", "seed", "match"),
+    [
+        (100 * 4 / 22, "bucketed", 0, "(?s)percentage.*divide by 100"),
+        (1 - 4 / 22, "bucketed", 0, "real tokens"),
+        (8 / 26, "bucketed", 1, "'dynamic' strategy"),
+        (8 / 26, "bucketed", 0, "(?s)order given.*sorts"),
+        (4 / 22, "dynamic", 1, "'bucketed' strategy"),
+        (0.25, "bucketed", 0, "not the padding waste"),
+        ("18%", "bucketed", 0, "number"),
+    ],
+)
+def test_padding_waste_rejects_wrong_answers(answer, strategy, seed, match):
+    with rejects(match):
+        check_padding_waste(answer, LENGTHS, 2, strategy=strategy, seed=seed)
+
+
+# --- special tokens -----------------------------------------------------------------------------------------
+
+
+def test_special_tokens_accepts_the_minilm_ids():
+    assert check_special_tokens({"[CLS]": 101, "[SEP]": 102, "[PAD]": 0, "[MASK]": 103, "[UNK]": 100})
+    assert check_special_tokens(dict(MINILM_SPECIAL_TOKEN_IDS)) is True
+
+
+def test_special_tokens_match_the_real_minilm_tokenizer():
+    from helpers import load_tokenizer
+
+    tokenizer = load_tokenizer("minilm")
+    assert check_special_tokens(dict(MINILM_SPECIAL_TOKEN_IDS), tokenizer)
+    assert tokenizer.cls_token_id == MINILM_SPECIAL_TOKEN_IDS["[CLS]"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "match"),
+    [
+        ({"[CLS]": 102, "[SEP]": 101, "[PAD]": 0, "[MASK]": 103, "[UNK]": 100}, "wrong ids.*CLS.*SEP"),
+        ({"[CLS]": 101, "[SEP]": 102}, "missing"),
+        ([101, 102, 0, 103, 100], "dict"),
+    ],
+)
+def test_special_tokens_rejects_wrong_answers(answer, match):
+    with rejects(match):
+        check_special_tokens(answer)
+
+
+def test_unanswered_exercise_is_not_judged(capsys) -> None:
+    assert check_special_tokens(...) is False
+    assert "not answered yet" in capsys.readouterr().out

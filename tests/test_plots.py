@@ -1,0 +1,132 @@
+"""The shared figures: attention maps and training curves have their panels, titles, labels and lines."""
+
+from __future__ import annotations
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from helpers.plots import attention_heatmap, training_curves
+
+matplotlib.use("Agg")  # no display: draw into memory
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def tick_labels(axis) -> list[str]:
+    return [label.get_text() for label in axis.get_ticklabels()]
+
+
+def visible_xticks(ax) -> list[float]:
+    low, high = ax.get_xlim()
+    return [tick for tick in ax.get_xticks() if low <= tick <= high]
+
+
+def history(epochs: int = 2, steps_per_epoch: int = 5) -> pd.DataFrame:
+    """Rows like ``TrainResult.frame()``: a train row per step, an eval row per epoch."""
+    rows = []
+    for epoch in range(epochs):
+        for step in range(epoch * steps_per_epoch + 1, (epoch + 1) * steps_per_epoch + 1):
+            rows.append(
+                {
+                    "kind": "train",
+                    "epoch": epoch,
+                    "step": step,
+                    "loss": 1 / step,
+                    "lr": 1e-4 * (1 - step / 20),
+                    "samples_per_s": 100.0 + step,
+                    "padding_fraction": 0.02,
+                    "grad_norm": 1.0,
+                    "real_tokens_per_s": 5e3,
+                }
+            )
+        rows.append(
+            {"kind": "eval", "epoch": epoch, "step": rows[-1]["step"], "loss": 0.5, "auc": 0.7 + epoch / 20}
+        )
+    return pd.DataFrame(rows)
+
+
+# --- attention_heatmap ------------------------------------------------------------------------------------
+
+
+def test_heatmap_labels_queries_and_keys_with_tokens():
+    tokens = ["[CLS]", "buy", "a", "phone", "[SEP]"]
+    weights = torch.softmax(torch.randn(5, 5), dim=-1)
+    ax = attention_heatmap(weights, tokens, title="layer 0")
+    assert tick_labels(ax.xaxis) == tokens and tick_labels(ax.yaxis) == tokens
+    assert ax.get_title() == "layer 0"
+    assert "key" in ax.get_xlabel() and "query" in ax.get_ylabel()
+    assert ax.images[0].get_clim() == (0, 1)
+    np.testing.assert_allclose(ax.images[0].get_array(), weights.numpy(), rtol=1e-6)
+    colorbars = [other for other in ax.figure.axes if other is not ax]
+    assert len(colorbars) == 1 and colorbars[0].get_ylabel() == "attention weight"
+
+
+def test_heatmap_with_other_queries_a_cap_and_no_colour_bar():
+    fig, axes = plt.subplots(1, 2)
+    ax = attention_heatmap(
+        np.full((2, 3), 0.3), ["a", "b", "c"], ax=axes[1], query_tokens=["x", "y"], vmax=0.5, colorbar=False
+    )
+    assert ax is axes[1]
+    assert tick_labels(ax.xaxis) == ["a", "b", "c"] and tick_labels(ax.yaxis) == ["x", "y"]
+    assert ax.images[0].get_clim() == (0, 0.5)
+    assert len(fig.axes) == 2  # no colour bar added
+    capped = attention_heatmap(np.eye(3) / 2, ["a", "b", "c"], vmax=0.5)
+    assert "capped at 0.5" in capped.figure.axes[-1].get_ylabel()
+
+
+def test_heatmap_rejects_weights_that_do_not_match_the_tokens():
+    with pytest.raises(ValueError, match="3 query and 3 key"):
+        attention_heatmap(np.ones((3, 4)), ["a", "b", "c"])
+    with pytest.raises(ValueError, match="matrix"):
+        attention_heatmap(np.ones((1, 3, 3)), ["a", "b", "c"])
+
+
+# --- training_curves --------------------------------------------------------------------------------------
+
+
+def test_training_curves_draws_loss_and_metric_with_the_reference():
+    fig = training_curves(history(), metric="auc", reference=0.8, title_prefix="Pooler: ")
+    loss_ax, metric_ax = fig.axes
+    assert loss_ax.get_title() == "Pooler: Training loss"
+    assert loss_ax.get_xlabel() == "optimizer step" and "loss" in loss_ax.get_ylabel()
+    np.testing.assert_array_equal(loss_ax.lines[0].get_xdata(), np.arange(1, 11))
+    assert metric_ax.get_title() == "Pooler: ROC-AUC after each epoch"
+    assert metric_ax.get_xlabel() == "epoch" and "ROC-AUC" in metric_ax.get_ylabel()
+    model, oracle = metric_ax.lines
+    np.testing.assert_array_equal(model.get_xdata(), [1, 2])  # epoch + 1
+    assert model.get_marker() == "o"
+    assert oracle.get_linestyle() == "--" and list(oracle.get_ydata()) == [0.8, 0.8]
+    assert [text.get_text() for text in metric_ax.get_legend().get_texts()] == ["model", "oracle (0.800)"]
+    assert visible_xticks(metric_ax) == [1, 2]  # whole epochs only
+    assert visible_xticks(training_curves(history(epochs=1)).axes[1]) == [1]
+
+
+def test_training_curves_adds_one_readable_panel_per_extra_column():
+    extra = ("lr", "samples_per_s", "grad_norm", "padding_fraction", "real_tokens_per_s")
+    fig = training_curves(history(), extra=extra, reference_label="best possible")
+    assert len(fig.axes) == 2 + len(extra)
+    titles = [ax.get_title() for ax in fig.axes[2:]]
+    assert titles[:2] == ["Learning rate", "Throughput (samples/s)"]
+    assert all(title not in extra for title in titles), titles  # a readable name, not the column
+    for ax, column in zip(fig.axes[2:], extra, strict=True):
+        assert ax.get_xlabel() == "optimizer step" and ax.get_ylabel()
+        np.testing.assert_allclose(ax.lines[0].get_ydata(), history().query("kind == 'train'")[column])
+    assert len(fig.axes[1].lines) == 1  # no reference given, no line
+
+
+def test_training_curves_without_eval_rows_leaves_out_the_metric_panel():
+    train_only = history().query("kind == 'train'")
+    fig = training_curves(train_only, extra=["lr"])
+    assert [ax.get_title() for ax in fig.axes] == ["Training loss", "Learning rate"]
+    with pytest.raises(ValueError, match="no 'macro_f1'"):
+        training_curves(history(), metric="macro_f1")
+    with pytest.raises(ValueError, match="missing_column"):
+        training_curves(history(), extra=["missing_column"])
