@@ -40,7 +40,7 @@ import torch
 
 from helpers.batching import epoch_batches
 from helpers.devices import resolve_precision
-from helpers.inference import evaluate
+from helpers.inference import embed, evaluate
 from helpers.predictor import Predictor, fit_linear_probe, warm_start_head
 from helpers.runtime import pick_device, pick_dtype, seed_everything
 from helpers.training import TrainConfig, make_sampler, train
@@ -182,7 +182,8 @@ def main() -> None:
         )
     threads = torch.get_num_threads()
     # One probe for both runs, so that both start from exactly the same weights.
-    probe = fit_linear_probe(Predictor.from_pretrained(args.encoder, pooling=args.pooling), train_data)
+    start = Predictor.from_pretrained(args.encoder, pooling=args.pooling)
+    probe = fit_linear_probe(embed(start, train_data), train_data.labels.numpy())
     print(
         f"device {device}, precision {str(dtype or torch.float32).replace('torch.', '')}, "
         f"{threads} torch threads, {os.cpu_count()} CPUs; {args.steps} steps x {args.batch_size} examples, "

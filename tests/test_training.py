@@ -194,7 +194,7 @@ def test_embed_returns_the_pooled_vector_in_dataset_order(toy_data) -> None:
 def test_warm_started_head_predicts_like_the_probe(toy_data) -> None:
     train_data, eval_data = toy_data
     model = tiny_predictor(dropout=0.0).eval()
-    probe = fit_linear_probe(model, train_data)
+    probe = fit_linear_probe(embed(model, train_data, mixed_precision="no"), train_data.labels)
     warm_start_head(model, probe)
     expected = probe.predict_proba(embed(model, eval_data, mixed_precision="no"))[:, 1]
     np.testing.assert_allclose(predict(model, eval_data, mixed_precision="no"), expected, rtol=1e-4)

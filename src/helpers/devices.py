@@ -107,3 +107,16 @@ def broadcast(obj: Any, processes: Processes) -> Any:
     box = [obj]
     dist.broadcast_object_list(box, src=0)
     return box[0]
+
+
+def data_parallel(model: torch.nn.Module, processes: Processes) -> torch.nn.Module:
+    """``model`` wrapped in DistributedDataParallel when several processes train it, else itself.
+
+    Also starts the CUDA peak-memory count afresh, so the history reports this run's peak.
+    """
+    if processes.device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(processes.device)
+    if not processes.distributed:
+        return model
+    device_ids = [processes.device.index] if processes.device.type == "cuda" else None
+    return torch.nn.parallel.DistributedDataParallel(model, device_ids=device_ids)

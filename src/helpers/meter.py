@@ -12,7 +12,7 @@ import time
 import torch
 import torch.distributed as dist
 
-from helpers.devices import Processes
+from helpers.devices import Processes, peak_memory
 
 
 class Meter:
@@ -71,3 +71,18 @@ class Meter:
             "padded_tokens_per_s": padded_tokens / seconds,
             "padding_fraction": 1.0 - real_tokens / max(padded_tokens, 1),
         }
+
+    def history_row(
+        self,
+        epoch: int,
+        step: int,
+        learning_rate: float,
+        grad_norm: torch.Tensor | None,
+        processes: Processes,
+    ) -> dict:
+        """One ``kind == "train"`` history row for the steps since the last one (and a reset)."""
+        row = {"kind": "train", "epoch": epoch, "step": step, "lr": learning_rate, **self.row(processes)}
+        if grad_norm is not None:
+            row["grad_norm"] = float(grad_norm)
+        row["peak_memory_mb"], row["memory_measure"] = peak_memory(processes.device)
+        return row

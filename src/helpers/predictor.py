@@ -22,11 +22,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
-from helpers.batching import TextDataset
-from helpers.inference import embed
 from helpers.model_registry import count_parameters, load_encoder
 
 POOLINGS = ("pooler", "mean")
@@ -174,18 +173,16 @@ def load_predictor(path: str | Path) -> tuple[Predictor, object | None]:
     return model.eval(), tokenizer
 
 
-def fit_linear_probe(model: Predictor, dataset: TextDataset, C: float = 1.0, batch_size: int = 64):
-    """Logistic regression on the frozen pooled vectors of ``model`` (classes weighted to balance).
+def fit_linear_probe(vectors: np.ndarray, labels, C: float = 1.0):
+    """Logistic regression on frozen pooled vectors (from :func:`helpers.inference.embed` or
+    :func:`helpers.layer_cache.frozen_pass`), classes weighted to balance.
 
     Balanced class weights are the logistic-regression twin of ``pos_weight`` in the fine-tuning loss.
     """
     from sklearn.linear_model import LogisticRegression
 
-    if dataset.labels is None:
-        raise ValueError("a linear probe needs a labelled dataset")
-    vectors = embed(model, dataset, batch_size=batch_size)
     probe = LogisticRegression(C=C, max_iter=3000, class_weight="balanced")
-    return probe.fit(vectors, dataset.labels.numpy().astype(int))
+    return probe.fit(vectors, np.asarray(labels).astype(int))
 
 
 def warm_start_head(model: Predictor, probe) -> None:

@@ -67,8 +67,8 @@ from helpers.devices import (
     Processes,
     autocast,
     broadcast,
+    data_parallel,
     gather,
-    peak_memory,
     resolve_precision,
     setup_processes,
 )
@@ -300,6 +300,23 @@ class Run:
         self.meter.load_state(mine["meter"])
         set_rng_state(mine["rng"])
 
+    def finish(self, metric_name: str, resumed_from: str | None) -> TrainResult:
+        """Restore the best weights when training stopped early, and report the run."""
+        position = self.position
+        if position.stopped_early and self.best_state is not None:
+            self.model.load_state_dict(self.best_state)
+            self.eval_logits = self.best_logits
+        return TrainResult(
+            history=self.history,
+            steps=position.step,
+            epochs_completed=position.epoch,
+            metric_name=metric_name,
+            best_metric=position.best_metric,
+            stopped_early=position.stopped_early,
+            resumed_from=resumed_from,
+            eval_logits=self.eval_logits,
+        )
+
 
 def save_run(run: Run, config: TrainConfig, processes: Processes) -> None:
     """Every process hands its RNG and meter to process 0, which writes one checkpoint file."""
@@ -362,18 +379,6 @@ def evaluate_run(
         position.stopped_early = position.finished = True
 
 
-def log_step(run: Run, learning_rate: float, grad_norm: torch.Tensor | None, processes: Processes) -> dict:
-    """Append one history row of the steps since the last row, and return it."""
-    position = run.position
-    row = {"kind": "train", "epoch": position.epoch, "step": position.step, "lr": learning_rate}
-    row.update(run.meter.row(processes))
-    if grad_norm is not None:
-        row["grad_norm"] = float(grad_norm)
-    row["peak_memory_mb"], row["memory_measure"] = peak_memory(processes.device)
-    run.history.append(row)
-    return row
-
-
 def train_epoch(
     run: Run,
     ddp_model: nn.Module,
@@ -404,7 +409,8 @@ def train_epoch(
         )
         position.step += 1
         if position.step % config.log_every_steps == 0:
-            row = log_step(run, learning_rate, grad_norm, processes)
+            row = run.meter.history_row(position.epoch, position.step, learning_rate, grad_norm, processes)
+            run.history.append(row)
             bar.set_postfix(loss=f"{row['loss']:.4f}", lr=f"{learning_rate:.2e}")
         position.finished = config.max_steps is not None and position.step >= config.max_steps
         if on_step is not None:
@@ -456,12 +462,7 @@ def train(
     found = find_checkpoint(folder, resume, processes)
     if found is not None:
         run.restore(found, config, processes)
-    if processes.device.type == "cuda":
-        torch.cuda.reset_peak_memory_stats(processes.device)
-    ddp_model = model
-    if processes.distributed:
-        device_ids = [processes.device.index] if processes.device.type == "cuda" else None
-        ddp_model = nn.parallel.DistributedDataParallel(model, device_ids=device_ids)
+    ddp_model = data_parallel(model, processes)
     collate = collate or make_collate(train_data, config.dynamic_padding)
 
     position = run.position
@@ -486,16 +487,4 @@ def train(
             position.epoch, position.batch = position.epoch + 1, 0
         save_run(run, config, processes)
 
-    if position.stopped_early and run.best_state is not None:
-        model.load_state_dict(run.best_state)
-        run.eval_logits = run.best_logits
-    return TrainResult(
-        history=run.history,
-        steps=position.step,
-        epochs_completed=position.epoch,
-        metric_name=metric.name,
-        best_metric=position.best_metric,
-        stopped_early=position.stopped_early,
-        resumed_from=None if found is None else str(found),
-        eval_logits=run.eval_logits,
-    )
+    return run.finish(metric.name, resumed_from=None if found is None else str(found))
