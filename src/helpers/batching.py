@@ -79,26 +79,33 @@ class TextDataset(torch.utils.data.Dataset):
         return partial(collate_dynamic, pad_token_id=self.pad_token_id, pad_to=pad_to)
 
 
-def collate_dynamic(
-    batch: list[dict[str, torch.Tensor]], pad_token_id: int, pad_to: int | None = None
+def pad_examples(
+    batch: list[dict[str, torch.Tensor]], key: str, pad_value: float, pad_to: int | None = None
 ) -> dict[str, torch.Tensor]:
-    """Stack examples, padding on the right to the longest in the batch (or to ``pad_to`` tokens).
-
-    Returns ``input_ids`` and ``attention_mask`` of shape (batch, length), and ``labels`` when the
-    examples have them.
-    """
-    longest = max(len(item["input_ids"]) for item in batch)
+    """Stack ``item[key]`` (shape (length, ...)) of every example, right-padded with ``pad_value`` to the
+    longest in the batch (or to ``pad_to``), with the ``attention_mask`` that marks the real positions,
+    and ``labels`` when the examples have them."""
+    longest = max(len(item[key]) for item in batch)
     length = longest if pad_to is None else max(pad_to, longest)
-    input_ids = torch.full((len(batch), length), pad_token_id, dtype=torch.long)
+    first = batch[0][key]
+    values = first.new_full((len(batch), length, *first.shape[1:]), pad_value)
     attention_mask = torch.zeros((len(batch), length), dtype=torch.long)
     for row, item in enumerate(batch):
-        n = len(item["input_ids"])
-        input_ids[row, :n] = item["input_ids"]
+        n = len(item[key])
+        values[row, :n] = item[key]
         attention_mask[row, :n] = 1
-    collated = {"input_ids": input_ids, "attention_mask": attention_mask}
+    collated = {key: values, "attention_mask": attention_mask}
     if "labels" in batch[0]:
         collated["labels"] = torch.stack([item["labels"] for item in batch])
     return collated
+
+
+def collate_dynamic(
+    batch: list[dict[str, torch.Tensor]], pad_token_id: int, pad_to: int | None = None
+) -> dict[str, torch.Tensor]:
+    """Token ids padded to the longest text of the batch (or to ``pad_to`` tokens): ``input_ids`` and
+    ``attention_mask`` of shape (batch, length), and ``labels`` when the examples have them."""
+    return pad_examples(batch, "input_ids", pad_token_id, pad_to)
 
 
 class RandomBatchSampler:

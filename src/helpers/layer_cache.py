@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from helpers.batching import BatchDataset, LengthBucketSampler, make_collate, model_inputs
+from helpers.batching import BatchDataset, LengthBucketSampler, make_collate, model_inputs, pad_examples
 from helpers.predictor import Predictor
 
 
@@ -54,20 +54,8 @@ class HiddenStateDataset(torch.utils.data.Dataset):
 def collate_hidden_states(
     batch: list[dict[str, torch.Tensor]], pad_to: int | None = None
 ) -> dict[str, torch.Tensor]:
-    """Stack hidden states, zero-padded on the right to the longest (or ``pad_to``), with their mask."""
-    longest = max(len(item["hidden_states"]) for item in batch)
-    length = longest if pad_to is None else max(pad_to, longest)
-    hidden = batch[0]["hidden_states"].shape[-1]
-    states = torch.zeros((len(batch), length, hidden), dtype=batch[0]["hidden_states"].dtype)
-    attention_mask = torch.zeros((len(batch), length), dtype=torch.long)
-    for row, item in enumerate(batch):
-        n = len(item["hidden_states"])
-        states[row, :n] = item["hidden_states"]
-        attention_mask[row, :n] = 1
-    collated = {"hidden_states": states, "attention_mask": attention_mask}
-    if "labels" in batch[0]:
-        collated["labels"] = torch.stack([item["labels"] for item in batch])
-    return collated
+    """Hidden states zero-padded to the longest example (or ``pad_to``), with their attention mask."""
+    return pad_examples(batch, "hidden_states", 0.0, pad_to)
 
 
 @torch.no_grad()  # not inference_mode: the cached states are inputs of later training steps
