@@ -385,3 +385,18 @@ def test_launch_command_for_one_and_several_machines() -> None:
         8,
         True,
     )
+
+
+def test_a_binary_probe_warm_starts_a_two_logit_head_and_class_weights_may_be_numpy(toy_data) -> None:
+    train_data, eval_data = toy_data
+    model = tiny_predictor(dropout=0.0, n_outputs=2).eval()
+    vectors = embed(model, train_data, mixed_precision="no")
+    probe = fit_linear_probe(vectors, train_data.labels)
+    warm_start_head(model, probe)
+    probabilities = predict(model, eval_data, mixed_precision="no")[:, 1]
+    expected = probe.predict_proba(embed(model, eval_data, mixed_precision="no"))[:, 1]
+    np.testing.assert_allclose(probabilities, expected, rtol=1e-4)
+    with pytest.raises(ValueError, match="output"):
+        warm_start_head(tiny_predictor(n_outputs=3), probe)
+    loss = multiclass_loss(np.array([1.0, 2.0]))(torch.zeros(4, 2), torch.tensor([0, 1, 1, 0]))
+    assert loss.dtype == torch.float32 and loss.item() == pytest.approx(np.log(2))

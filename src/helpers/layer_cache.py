@@ -64,8 +64,8 @@ def frozen_pass(
 ) -> tuple[HiddenStateDataset, np.ndarray]:
     """One pass of ``model`` over ``dataset``: (hidden states after layer ``n_frozen``, pooled vectors).
 
-    The pooled vectors, shape (examples, hidden), are what :func:`helpers.inference.embed` returns.
-    Runs in float32 on the model's device; the hidden states are kept on the CPU.
+    The pooled vectors, shape (examples, hidden), are what :func:`helpers.inference.embed` returns in
+    float32. Runs in float32 on the model's device; the hidden states are kept on the CPU.
     """
     from tqdm.auto import tqdm
 

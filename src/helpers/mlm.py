@@ -15,7 +15,6 @@ about as much per token as the whole MiniLM encoder, and 85% of its outputs woul
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -24,7 +23,7 @@ from torch import nn
 
 from helpers.batching import TextDataset, collate_dynamic, model_inputs
 from helpers.devices import autocast, resolve_precision
-from helpers.training import TrainConfig, TrainResult, make_sampler, train
+from helpers.training import TrainConfig, TrainResult, train
 
 
 class MaskedLM(nn.Module):
@@ -139,10 +138,10 @@ def adapt_encoder(
     )
     train_data = TextDataset(texts, None, tokenizer, max_length)
     eval_data = TextDataset(eval_texts, None, tokenizer, max_length)
-    per_epoch = len(make_sampler(train_data, config)) // config.grad_accumulation
-    config = replace(
-        config, epochs=math.ceil(steps / max(per_epoch, 1)), max_steps=steps, eval_every_epoch=False
-    )
+    # Enough epochs for any number of processes; max_steps ends the run (and the schedule) at ``steps``.
+    # Masking runs in this process (num_workers=0), from the random state that checkpoints save, so a
+    # resumed run masks as an uninterrupted one and every process draws its own masks.
+    config = replace(config, epochs=steps, max_steps=steps, eval_every_epoch=False, num_workers=0)
     dtype = resolve_precision(config.mixed_precision, device)
     before = masked_lm_loss(model, eval_data, collate, config.eval_batch_size, config.seed, dtype)
     run = train(model, train_data, None, config, loss_fn=model.loss, collate=collate, device=device)

@@ -86,7 +86,10 @@ def multiclass_loss(class_weights: Sequence[float] | None = None) -> LossFn:
     """Cross-entropy on one logit per class; ``class_weights[k]`` multiplies the terms of class ``k``."""
 
     def loss_fn(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        weight = None if class_weights is None else torch.tensor(class_weights, device=logits.device)
+        if class_weights is None:
+            weight = None
+        else:
+            weight = torch.tensor(class_weights, dtype=torch.float32, device=logits.device)
         return nn.functional.cross_entropy(logits.float(), labels.long(), weight=weight)
 
     return loss_fn

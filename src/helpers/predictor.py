@@ -193,6 +193,11 @@ def warm_start_head(model: Predictor, probe) -> None:
     distort pretrained features").
     """
     head = getattr(model, "module", model).head
+    weight, bias = np.asarray(probe.coef_), np.asarray(probe.intercept_)
+    if head.out_features == 2 and weight.shape[0] == 1:  # a binary probe for a two-logit head
+        weight, bias = np.concatenate([-weight / 2, weight / 2]), np.concatenate([-bias / 2, bias / 2])
+    if weight.shape != tuple(head.weight.shape):
+        raise ValueError(f"the probe has {weight.shape[0]} output(s), the head {head.out_features}")
     with torch.no_grad():
-        head.weight.copy_(torch.as_tensor(probe.coef_, dtype=head.weight.dtype))
-        head.bias.copy_(torch.as_tensor(probe.intercept_, dtype=head.bias.dtype))
+        head.weight.copy_(torch.as_tensor(weight, dtype=head.weight.dtype))
+        head.bias.copy_(torch.as_tensor(bias, dtype=head.bias.dtype))

@@ -1,7 +1,7 @@
 """The one data path of purchase prediction: simulated world → sessions as text → split by user → datasets.
 
-Notebooks 03, 04, 05, 08 and 09, the training CLI and the benchmarks all call :func:`purchase_splits`, so
-they train and test on the same sessions for the same sizes and seed.
+Notebooks 03 and 04, the training CLI and the throughput benchmark call :func:`purchase_splits` (and the
+notebooks still to come will), so they train and test on the same sessions for the same sizes and seed.
 
 >>> splits = purchase_splits(load_tokenizer("minilm"), n_users=3_000, max_length=256)  # doctest: +SKIP
 >>> splits.train_data, splits.test_data, splits.pos_weight                              # doctest: +SKIP

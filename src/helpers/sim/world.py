@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -100,7 +101,9 @@ def load_world(n_users: int = 3_000, seed: int = 0, pii_fraction: float = 0.0, c
     if cache:
         folder.mkdir(parents=True, exist_ok=True)
         for name in names:
-            tmp = folder / f"{name}.parquet.tmp"
+            tmp = (
+                folder / f"{name}.parquet.{os.getpid()}.tmp"
+            )  # several processes may build the cache at once
             getattr(world, name).to_parquet(tmp, index=False)
             tmp.replace(folder / f"{name}.parquet")
     return world
