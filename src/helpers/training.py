@@ -434,7 +434,7 @@ def train(
     resume: bool | None = None,
     on_step: Callable[[dict[str, Any]], None] | None = None,
 ) -> TrainResult:
-    """Train ``model`` in place: ``model(input_ids, attention_mask)`` gives the logits of ``loss_fn``.
+    """Train ``model`` in place: ``model(**inputs)`` (a batch without labels) gives ``loss_fn``'s logits.
 
     ``loss_fn(logits, labels)`` defaults to the unweighted binary cross-entropy
     (:mod:`helpers.objectives` has the others); ``metric`` is computed on ``eval_data`` after every
