@@ -10,6 +10,7 @@ import sys
 import textwrap
 
 import nbformat
+import numpy as np
 import pytest
 import torch
 
@@ -119,7 +120,16 @@ def test_record_metric_rejects_bad_values() -> None:
     with pytest.raises(ValueError, match="finite"):
         helpers.record_metric("auc", float("nan"))
     with pytest.raises(TypeError):
-        helpers.record_metric("auc", [1, 2])
+        helpers.record_metric("auc", {1, 2})  # a set has no JSON form
+    with pytest.raises(TypeError, match="string keys"):
+        helpers.record_metric("table", [{1: 0.5}])
+
+
+def test_record_metric_keeps_a_table_of_records() -> None:
+    set_notebook("99_test")
+    rows = [{"model": "a", "auc": np.float64(0.8)}, {"model": "b", "auc": 0.7}]
+    helpers.record_metric("results", rows)
+    assert read_metrics("99_test") == {"results": [{"model": "a", "auc": 0.8}, {"model": "b", "auc": 0.7}]}
 
 
 def test_start_returns_profile_and_names_metrics(capsys: pytest.CaptureFixture[str]) -> None:

@@ -182,3 +182,18 @@ def test_parquet_cache_round_trip(tmp_path, monkeypatch) -> None:
     pd.testing.assert_frame_equal(first.sessions, second.sessions, check_dtype=False)
     dataset = to_dataset(second.sessions[["text", "purchased"]])
     assert dataset.num_rows == len(second.sessions) and dataset.column_names == ["text", "purchased"]
+
+
+def test_purchase_splits_are_three_user_disjoint_sides() -> None:
+    from helpers.purchase_data import purchase_splits
+
+    splits = purchase_splits(load_tokenizer("minilm"), 300, 64, 200, 50, seed=0)
+    users = [set(frame["user_id"]) for frame in (splits.train, splits.validation, splits.test)]
+    assert not (users[0] & users[1]) and not (users[0] & users[2]) and not (users[1] & users[2])
+    assert (len(splits.train), len(splits.validation), len(splits.test)) == (200, 50, 50)
+    assert (
+        len(splits.validation_data) == 50
+        and splits.validation_data.labels.tolist() == splits.validation["purchased"].astype(float).tolist()
+    )
+    buyers = splits.train["purchased"]
+    assert splits.pos_weight == pytest.approx((~buyers).sum() / buyers.sum())

@@ -112,12 +112,14 @@ class Predictor(nn.Module):
         return logits.squeeze(-1) if self.head.out_features == 1 else logits
 
 
-def save_predictor(model: Predictor, tokenizer, path: str | Path) -> Path:
+def save_predictor(model: Predictor, tokenizer, path: str | Path, training: dict | None = None) -> Path:
     """Write ``model`` (and ``tokenizer`` unless None) to the folder ``path``, safetensors only.
 
     Layout: ``encoder/`` (``save_pretrained``: config.json + model.safetensors; transformers 5 always
     writes safetensors), ``head.safetensors``, ``tokenizer/`` and ``predictor.json`` (pooling, encoder
-    class and size). The folder is written beside the target and renamed into place, so a crash never
+    class and size, and ``training``: what it was trained on, JSON-serialisable, so that a later
+    notebook can tell whether its test data was part of it; see :func:`saved_training`). The folder
+    is written beside the target and renamed into place, so a crash never
     leaves a half-written model.
     """
     from safetensors.torch import save_file
@@ -141,6 +143,7 @@ def save_predictor(model: Predictor, tokenizer, path: str | Path) -> Path:
             "hidden_size": model.encoder.config.hidden_size,
             "source": str(getattr(model.encoder.config, "_name_or_path", "")),
             "has_tokenizer": tokenizer is not None,
+            "training": training or {},
         }
         (staging / CONFIG_FILE).write_text(json.dumps(config, indent=2))
         for written in (staging, staging / HEAD_FILE):  # mkdtemp makes a private folder
@@ -173,16 +176,26 @@ def load_predictor(path: str | Path) -> tuple[Predictor, object | None]:
     return model.eval(), tokenizer
 
 
+def saved_training(path: str | Path) -> dict:
+    """The ``training`` record a predictor was saved with (empty when there is none or no predictor)."""
+    config = Path(path) / CONFIG_FILE
+    return json.loads(config.read_text()).get("training", {}) if config.exists() else {}
+
+
 def fit_linear_probe(vectors: np.ndarray, labels, C: float = 1.0):
     """Logistic regression on frozen pooled vectors (from :func:`helpers.inference.embed` or
     :func:`helpers.layer_cache.frozen_pass`), classes weighted to balance.
 
     Balanced class weights are the logistic-regression twin of ``pos_weight`` in the fine-tuning loss.
     """
+    return linear_probe(C).fit(vectors, np.asarray(labels).astype(int))
+
+
+def linear_probe(C: float = 1.0):
+    """The unfitted estimator of :func:`fit_linear_probe` (for cross-validation)."""
     from sklearn.linear_model import LogisticRegression
 
-    probe = LogisticRegression(C=C, max_iter=3000, class_weight="balanced")
-    return probe.fit(vectors, np.asarray(labels).astype(int))
+    return LogisticRegression(C=C, max_iter=3000, class_weight="balanced")
 
 
 def warm_start_head(model: Predictor, probe) -> None:

@@ -28,6 +28,8 @@ class Profile:
     train_examples: int
     test_examples: int
     demo_examples: int  # training examples of each of the several short runs of notebook 04
+    real_train_examples: int  # BERT fine-tuning examples per real data set (notebook 05)
+    real_test_examples: int  # test examples per real data set, the same for every model
     epochs: int
     max_length: int
     batch_size: int
@@ -47,6 +49,8 @@ _PROFILES = {
         train_examples=3_000,
         test_examples=1_000,
         demo_examples=160,  # notebook 04's demonstrations, sized to show the engine within 4 CPU minutes
+        real_train_examples=1_000,
+        real_test_examples=1_500,
         epochs=1,
         max_length=256,  # the longest simulated session is ~250 tokens: none is cut
         batch_size=16,
@@ -61,6 +65,8 @@ _PROFILES = {
         train_examples=60_000,
         test_examples=10_000,
         demo_examples=15_000,
+        real_train_examples=20_000,
+        real_test_examples=5_000,
         epochs=3,
         max_length=512,  # customer histories and real logs run longer than one simulated session
         batch_size=64,
@@ -78,6 +84,8 @@ FIELD_RANGES: dict[str, tuple[float | None, float | None]] = {
     "train_examples": (1, None),
     "test_examples": (1, None),
     "demo_examples": (1, None),
+    "real_train_examples": (10, None),
+    "real_test_examples": (10, None),
     "epochs": (1, 100),
     "max_length": (8, 512),  # BERT-family encoders have 512 positions
     "batch_size": (1, 4096),

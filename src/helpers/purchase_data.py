@@ -22,12 +22,18 @@ from helpers.sim.world import load_world, split_by_user
 
 @dataclass
 class PurchaseSplits:
-    """Train and test sessions (``text``, ``purchased``, ``oracle_p``, ``segment`` ...) and their datasets."""
+    """Train, validation and test sessions (``text``, ``purchased``, ``oracle_p`` ...), also as datasets.
+
+    The three sides have no user in common. Validation is for choices (stopping, calibration,
+    thresholds); the test split is scored once, at the end.
+    """
 
     sessions: pd.DataFrame  # every simulated session, with its text
     train: pd.DataFrame
+    validation: pd.DataFrame
     test: pd.DataFrame
     train_data: TextDataset
+    validation_data: TextDataset
     test_data: TextDataset
     pos_weight: float  # negatives / positives of the training split
 
@@ -40,30 +46,38 @@ def purchase_splits(
     test_examples: int | None = None,
     seed: int = 0,
     test_fraction: float = 0.3,
+    validation_examples: int | None = None,
 ) -> PurchaseSplits:
     """Simulate ``n_users`` shoppers, write each session as text and split by user.
 
-    Texts are cut to ``max_length`` tokens by dropping their oldest events
-    (:func:`helpers.behaviour_text.join_recent`). ``train_examples`` / ``test_examples`` draw random
-    samples of that size from each side (None: all of it); the same ``seed`` gives the same sessions.
+    ``test_fraction`` of the users are held out, and they are split in two halves, again by user:
+    validation and test. Texts are cut to ``max_length`` tokens by dropping their oldest events
+    (:func:`helpers.behaviour_text.join_recent`). ``train_examples`` / ``validation_examples`` /
+    ``test_examples`` draw random samples of that size from each side (None: all of it;
+    ``validation_examples`` defaults to ``test_examples``); the same ``seed`` gives the same sessions.
     """
     check_int("max_length", max_length, minimum=8)
     world = load_world(n_users=n_users, seed=seed)
     texts = sessions_to_text(world.events, world.catalog, tokenizer=tokenizer, max_length=max_length)
     sessions = world.sessions.assign(text=texts.reindex(world.sessions["session_id"]).to_numpy())
-    train_pool, test_pool = split_by_user(sessions, test_fraction=test_fraction, seed=seed)
-    train = _sample(train_pool, train_examples, seed)
-    test = _sample(test_pool, test_examples, seed)
-    labels = {
-        name: frame["purchased"].to_numpy(dtype=float) for name, frame in (("train", train), ("test", test))
+    train_pool, held_out = split_by_user(sessions, test_fraction=test_fraction, seed=seed)
+    validation_pool, test_pool = split_by_user(held_out, test_fraction=0.5, seed=seed)
+    frames = {
+        "train": _sample(train_pool, train_examples, seed),
+        "validation": _sample(validation_pool, validation_examples or test_examples, seed),
+        "test": _sample(test_pool, test_examples, seed),
+    }
+    data = {
+        f"{name}_data": TextDataset(
+            frame["text"], frame["purchased"].to_numpy(dtype=float), tokenizer, max_length
+        )
+        for name, frame in frames.items()
     }
     return PurchaseSplits(
         sessions=sessions,
-        train=train,
-        test=test,
-        train_data=TextDataset(train["text"], labels["train"], tokenizer, max_length),
-        test_data=TextDataset(test["text"], labels["test"], tokenizer, max_length),
-        pos_weight=pos_weight_for(labels["train"]),
+        **frames,
+        **data,
+        pos_weight=pos_weight_for(frames["train"]["purchased"].to_numpy(dtype=float)),
     )
 
 

@@ -52,7 +52,10 @@ def read_metrics(notebook: str) -> dict[str, Any]:
 
 
 def record_metric(name: str, value: Any, notebook: str | None = None) -> Any:
-    """Store ``value`` under ``name`` for the current notebook and return it (so it can be printed)."""
+    """Store ``value`` under ``name`` for the current notebook and return it (so it can be printed).
+
+    ``value`` is a number, string or bool, or a list or dict of them (such as a table's records).
+    """
     notebook = notebook or _current_notebook
     if notebook is None:
         raise RuntimeError("record_metric needs a notebook name: call helpers.start(...) first")
@@ -69,12 +72,20 @@ def record_metric(name: str, value: Any, notebook: str | None = None) -> Any:
 
 
 def _to_json(value: Any) -> Any:
+    """A scalar as JSON; lists and string-keyed dicts of them too (a table as a list of records)."""
+    if isinstance(value, list | tuple):
+        return [_to_json(item) for item in value]
+    if isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            raise TypeError(f"metric tables need string keys, got {quote(list(value))}")
+        return {key: _to_json(item) for key, item in value.items()}
     if hasattr(value, "item") and callable(value.item):  # numpy / torch scalars
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"metric value must be finite, got {value}")
     if not isinstance(value, str | int | float | bool):
         raise TypeError(
-            f"metric value must be a number, string or bool, got {quote(value)} ({type(value).__name__})"
+            f"metric value must be a number, string or bool (or lists and dicts of them), got {quote(value)} "
+            f"({type(value).__name__})"
         )
     return value

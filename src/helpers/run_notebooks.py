@@ -134,6 +134,8 @@ def execute_notebook(notebook: Path, out_dir: Path, parameters: dict[str, Any]) 
 
 
 def _format(value: Any) -> str:
+    if isinstance(value, list | dict):  # a table: its rows are in the metrics file, not on the index page
+        return f"table of {len(value)} rows (reports/metrics)"
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 

@@ -42,6 +42,20 @@ MONTH_NAMES = {
     "July": "July",
     "Sept": "September",
 }
+MONTH_NAMES_IN_ORDER = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 MONTH_NAMES.update({name: name for name in list(MONTH_NAMES.values())})
 VISITOR_TYPES = {
     "Returning_Visitor": "returning visitor",
@@ -84,8 +98,11 @@ def load_online_shoppers(path: str | os.PathLike[str]) -> pd.DataFrame:
     return sessions
 
 
-def shopper_session_text(session: Mapping[str, Any]) -> str:
+def shopper_session_text(session: Mapping[str, Any], include_page_value: bool = True) -> str:
     """One session (a row of :func:`load_online_shoppers`) as English, TabLLM style; ``Revenue`` is left out.
+
+    ``include_page_value=False`` leaves out ``PageValues`` too: Google Analytics computes it from the
+    purchases that followed a page, so it leaks part of the answer.
 
     Example: "The visitor viewed 45 product pages for 1,203 seconds, 2 administrative pages for 80 seconds
     and 0 informational pages for 0 seconds. The session was in November on a weekday; returning visitor;
@@ -103,21 +120,21 @@ def shopper_session_text(session: Mapping[str, Any]) -> str:
     day = "a weekend day" if session["Weekend"] else "a weekday"
     month = MONTH_NAMES[str(session["Month"]).strip()]
     visitor = VISITOR_TYPES[str(session["VisitorType"]).strip()]
-    page_value = short_number(session["PageValues"], 2)
+    page_value = f"page value {short_number(session['PageValues'], 2)}; " if include_page_value else ""
     bounce, exit_rate = short_number(session["BounceRates"], 4), short_number(session["ExitRates"], 4)
     special = short_number(session["SpecialDay"], 1)
     return (
         f"The visitor viewed {pages[0]}, {pages[1]} and {pages[2]}. "
-        f"The session was in {month} on {day}; {visitor}; page value {page_value}; "
+        f"The session was in {month} on {day}; {visitor}; {page_value}"
         f"bounce rate {bounce}; exit rate {exit_rate}; special day {special}. "
         f"Operating system {session['OperatingSystems']}, browser {session['Browser']}, "
         f"region {session['Region']}, traffic type {session['TrafficType']}."
     )
 
 
-def shoppers_text_frame(sessions: pd.DataFrame) -> pd.DataFrame:
+def shoppers_text_frame(sessions: pd.DataFrame, include_page_value: bool = True) -> pd.DataFrame:
     """``text`` (see :func:`shopper_session_text`) and ``label`` (1 when ``Revenue``) for each session."""
-    texts = [shopper_session_text(row) for row in sessions.to_dict("records")]
+    texts = [shopper_session_text(row, include_page_value) for row in sessions.to_dict("records")]
     return pd.DataFrame(
         {"text": texts, "label": sessions["Revenue"].astype("int64").to_numpy()}, index=sessions.index
     )
@@ -126,3 +143,25 @@ def shoppers_text_frame(sessions: pd.DataFrame) -> pd.DataFrame:
 def load_online_shoppers_texts(path: str | os.PathLike[str]) -> pd.DataFrame:
     """:func:`load_online_shoppers`, then :func:`shoppers_text_frame`: ``text`` and ``label`` per session."""
     return shoppers_text_frame(load_online_shoppers(path))
+
+
+def shopper_features(sessions: pd.DataFrame, include_page_value: bool = True) -> pd.DataFrame:
+    """The 17 input columns of :func:`load_online_shoppers` as numbers, for LightGBM and logistic regression.
+
+    Counts, durations and rates stay as they are; ``Month`` becomes 1-12 and ``Weekend`` 0/1;
+    ``VisitorType`` and the four category codes (operating system, browser, region, traffic type)
+    are one-hot encoded, since their numbers are labels, not amounts. ``include_page_value=False``
+    drops ``PageValues`` (it leaks part of the answer, see :func:`shopper_session_text`).
+    """
+    month_number = {name: index for index, name in enumerate(MONTH_NAMES_IN_ORDER, start=1)}
+    numeric = [c for c in SHOPPERS_COLUMNS[:10] if include_page_value or c != "PageValues"]
+    features = (
+        sessions[numeric]
+        .astype(float)
+        .assign(
+            Month=sessions["Month"].str.strip().map(MONTH_NAMES).map(month_number),
+            Weekend=sessions["Weekend"].astype(int),
+        )
+    )
+    categories = sessions[["VisitorType", *SHOPPERS_CODE_COLUMNS]].astype(str)
+    return features.join(pd.get_dummies(categories, dtype=float))

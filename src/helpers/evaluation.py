@@ -1,0 +1,313 @@
+"""Evaluating a purchase predictor as a marketer would: metrics, business value, calibration, uncertainty.
+
+Every function takes the true labels (0/1) and the predicted probabilities (or any score, for the
+ranking metrics) of one test set, and returns numbers or a small table. scikit-learn computes the
+metrics it has; what is written here is what it lacks (profit curves, gains tables, expected
+calibration error, temperature scaling, bootstrap intervals).
+
+>>> threshold_metrics([0, 1, 1, 0], [0.2, 0.9, 0.4, 0.6])  # doctest: +ELLIPSIS
+{'accuracy': 0.5, 'precision': 0.5, 'recall': 0.5, 'f1': 0.5, 'tp': 1, 'fp': 1, 'fn': 1, 'tn': 1, ...}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize
+from scipy.stats import rankdata
+from sklearn.isotonic import IsotonicRegression
+from sklearn.metrics import (
+    average_precision_score,
+    brier_score_loss,
+    confusion_matrix,
+    log_loss,
+    precision_recall_fscore_support,
+)
+
+from helpers.errors import DataError
+
+Scorer = Callable[[np.ndarray, np.ndarray], float]
+
+
+def _check(labels, scores) -> tuple[np.ndarray, np.ndarray]:
+    """Labels as 0/1 ints and scores as floats, of one length, with both classes present."""
+    y = np.asarray(labels).astype(int).ravel()
+    s = np.asarray(scores, dtype=float).ravel()
+    if len(y) != len(s) or len(y) == 0:
+        raise DataError(f"labels ({len(y)}) and scores ({len(s)}) must be non-empty and of one length")
+    if not np.isin(y, (0, 1)).all():
+        raise DataError("labels must be 0/1 (or False/True)")
+    if not np.isfinite(s).all():
+        raise DataError("scores must be finite numbers (no NaN or inf)")
+    return y, s
+
+
+def roc_auc(labels, scores) -> float:
+    """ROC-AUC as the Mann-Whitney statistic: the chance a random buyer outscores a random non-buyer.
+
+    The same number as :func:`sklearn.metrics.roc_auc_score` (ties count one half), computed from
+    ranks in one pass: fast enough to bootstrap a thousand times.
+    """
+    y, s = np.asarray(labels).astype(bool), np.asarray(scores, dtype=float)
+    positives = int(y.sum())
+    negatives = len(y) - positives
+    if positives == 0 or negatives == 0:
+        raise DataError("ROC-AUC needs both buyers and non-buyers")
+    return float((rankdata(s)[y].sum() - positives * (positives + 1) / 2) / (positives * negatives))
+
+
+@dataclass(frozen=True)
+class HoldoutSplit:
+    """Row positions of a train and a test side, disjoint."""
+
+    train: np.ndarray
+    test: np.ndarray
+
+
+def holdout_split(n_rows: int, train_size: int, test_size: int, seed: int = 0) -> HoldoutSplit:
+    """A random train/test split of ``n_rows`` rows (one row per customer: a customer-level split).
+
+    When the data hold fewer than ``train_size + test_size`` rows, both sides shrink in proportion.
+    """
+    if n_rows < 2 or train_size < 1 or test_size < 1:
+        raise DataError(f"need 2 rows or more and sizes >= 1: {n_rows} rows, sizes {train_size}, {test_size}")
+    scale = min(1.0, n_rows / (train_size + test_size))
+    n_train, n_test = max(1, int(train_size * scale)), max(1, int(test_size * scale))
+    order = np.random.default_rng(seed).permutation(n_rows)
+    return HoldoutSplit(train=np.sort(order[:n_train]), test=np.sort(order[n_train : n_train + n_test]))
+
+
+def threshold_metrics(labels, probabilities, threshold: float = 0.5) -> dict[str, float]:
+    """Accuracy, precision, recall, F1 and the confusion-matrix counts when we target ``p >= threshold``."""
+    y, p = _check(labels, probabilities)
+    predicted = (p >= threshold).astype(int)
+    precision, recall, f1, _ = precision_recall_fscore_support(
+        y, predicted, average="binary", zero_division=0
+    )
+    tn, fp, fn, tp = confusion_matrix(y, predicted, labels=[0, 1]).ravel()
+    return {
+        "accuracy": float((predicted == y).mean()),
+        "precision": float(precision),
+        "recall": float(recall),
+        "f1": float(f1),
+        "tp": int(tp),
+        "fp": int(fp),
+        "fn": int(fn),
+        "tn": int(tn),
+        "threshold": float(threshold),
+    }
+
+
+def probability_metrics(labels, probabilities) -> dict[str, float]:
+    """ROC-AUC and PR-AUC (the ranking) and log loss and Brier score (the probabilities themselves)."""
+    y, p = _check(labels, probabilities)
+    clipped = np.clip(p, 1e-7, 1 - 1e-7)
+    return {
+        "roc_auc": roc_auc(y, p),
+        "pr_auc": float(average_precision_score(y, p)),
+        "log_loss": float(log_loss(y, clipped, labels=[0, 1])),
+        "brier": float(brier_score_loss(y, clipped)),
+        "base_rate": float(y.mean()),
+    }
+
+
+def profit_curve(labels, probabilities, contact_cost: float, margin: float) -> pd.DataFrame:
+    """Profit of contacting the ``k`` highest-scored customers, for every ``k`` from 0 to all of them.
+
+    Each contact costs ``contact_cost``; each contacted buyer brings ``margin``. (A simplification a
+    marketer should question: it credits the campaign with every purchase, as if none would have
+    happened without it. Uplift modelling removes that assumption.) Columns: ``contacted``,
+    ``share_contacted``, ``threshold`` (the lowest probability contacted), ``buyers_reached``, ``profit``.
+    """
+    y, p = _check(labels, probabilities)
+    order = np.argsort(-p, kind="stable")
+    buyers = np.r_[0, np.cumsum(y[order])]
+    contacted = np.arange(len(y) + 1)
+    return pd.DataFrame(
+        {
+            "contacted": contacted,
+            "share_contacted": contacted / len(y),
+            "threshold": np.r_[1.0, p[order]],
+            "buyers_reached": buyers,
+            "profit": buyers * margin - contacted * contact_cost,
+        }
+    )
+
+
+def reliability_table(labels, probabilities, n_bins: int = 10) -> pd.DataFrame:
+    """Predictions in ``n_bins`` equal-width probability bins: mean predicted vs observed purchase rate."""
+    y, p = _check(labels, probabilities)
+    bins = np.minimum((p * n_bins).astype(int), n_bins - 1)
+    table = (
+        pd.DataFrame({"bin": bins, "predicted": p, "observed": y})
+        .groupby("bin")
+        .agg(predicted=("predicted", "mean"), observed=("observed", "mean"), count=("observed", "size"))
+    )
+    return table.reset_index()
+
+
+def expected_calibration_error(labels, probabilities, n_bins: int = 10) -> float:
+    """ECE: the count-weighted mean of |mean predicted − observed rate| over equal-width bins."""
+    table = reliability_table(labels, probabilities, n_bins)
+    weights = table["count"] / table["count"].sum()
+    return float((weights * (table["predicted"] - table["observed"]).abs()).sum())
+
+
+@dataclass(frozen=True)
+class TemperatureScaling:
+    """``sigmoid((logit − shift) / temperature)``: a temperature, plus the shift a class weight adds.
+
+    With ``fit_shift=False`` it is temperature scaling as in Guo et al. (2017), which keeps the
+    decision at logit 0; with the shift it is Platt scaling, which can also take out the
+    ``log(pos_weight)`` that a weighted loss adds to every logit.
+    """
+
+    temperature: float
+    shift: float = 0.0
+
+    def __call__(self, logits) -> np.ndarray:
+        """Calibrated probabilities of ``logits``."""
+        return 1.0 / (1.0 + np.exp(-(np.asarray(logits, dtype=float) - self.shift) / self.temperature))
+
+
+def fit_temperature(logits, labels, fit_shift: bool = True) -> TemperatureScaling:
+    """The temperature (and shift) that minimise the log loss on a validation split."""
+    y, z = _check(labels, logits)
+
+    def loss(params: np.ndarray) -> float:
+        scaled = (z - (params[1] if fit_shift else 0.0)) * np.exp(-params[0])
+        return float(np.mean(np.logaddexp(0.0, scaled) - y * scaled))  # BCE on logits, stable
+
+    result = minimize(loss, np.zeros(2), method="Nelder-Mead", options={"xatol": 1e-6, "fatol": 1e-9})
+    return TemperatureScaling(float(np.exp(result.x[0])), float(result.x[1]) if fit_shift else 0.0)
+
+
+def fit_isotonic(probabilities, labels) -> IsotonicRegression:
+    """A monotone map from predicted to observed probability, fitted on a validation split."""
+    y, p = _check(labels, probabilities)
+    return IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(p, y)
+
+
+def gains_table(labels, scores, n_groups: int = 10) -> pd.DataFrame:
+    """Customers sorted by score into ``n_groups`` equal groups (deciles by default), best first.
+
+    Columns: ``group`` (1 = top), ``customers``, ``buyers``, ``rate``, ``lift`` (rate / overall
+    rate), ``cumulative_share`` (of customers contacted), ``cumulative_gain`` (share of all buyers
+    reached) and ``cumulative_lift``. Ties are broken by position, as a campaign list would be.
+    """
+    y, s = _check(labels, scores)
+    if not 1 <= n_groups <= len(y):
+        raise DataError(f"n_groups must be between 1 and the number of customers ({len(y)}), got {n_groups}")
+    order = np.argsort(-s, kind="stable")
+    group = np.arange(len(y)) * n_groups // len(y) + 1
+    table = (
+        pd.DataFrame({"group": group, "buyer": y[order], "score": s[order]})
+        .groupby("group")
+        .agg(customers=("buyer", "size"), buyers=("buyer", "sum"), lowest_score=("score", "min"))
+    )
+    overall = y.mean()
+    table["rate"] = table["buyers"] / table["customers"]
+    table["lift"] = table["rate"] / overall if overall > 0 else np.nan
+    table["cumulative_share"] = table["customers"].cumsum() / len(y)
+    table["cumulative_gain"] = table["buyers"].cumsum() / max(y.sum(), 1)
+    table["cumulative_lift"] = table["cumulative_gain"] / table["cumulative_share"]
+    return table.reset_index()
+
+
+def top_decile_lift(labels, scores) -> float:
+    """Purchase rate among the top 10 % by score over the overall rate (group 1 of :func:`gains_table`)."""
+    y, s = _check(labels, scores)
+    top = -(-len(y) // 10)  # the size of gains_table's first group: ceil(n / 10)
+    return float(y[np.argsort(-s, kind="stable")[:top]].mean() / y.mean())
+
+
+def bootstrap_ci(
+    metric: Scorer, labels, scores, n_resamples: int = 1000, level: float = 0.95, seed: int = 0
+) -> tuple[float, float, float]:
+    """``(estimate, low, high)``: the metric and its percentile bootstrap interval over resampled customers.
+
+    Resamples that miss a class are drawn again (AUC needs both).
+    """
+    y, s = _check(labels, scores)
+    draws = _resample_indices(y, n_resamples, seed)
+    values = np.array([metric(y[idx], s[idx]) for idx in draws])
+    low, high = np.quantile(values, [(1 - level) / 2, (1 + level) / 2])
+    return float(metric(y, s)), float(low), float(high)
+
+
+def paired_bootstrap(
+    metric: Scorer, labels, scores_a, scores_b, n_resamples: int = 1000, level: float = 0.95, seed: int = 0
+) -> dict[str, float]:
+    """Does model A beat model B on the same test set? The difference ``metric(A) − metric(B)``.
+
+    Both models are scored on the same resampled customers each time, so what the customers have in
+    common cancels. Returns the observed ``difference``, its interval (``low``, ``high``) and
+    ``p_value``: twice the share of resamples on the other side of zero (two-sided, at least
+    1 / n_resamples).
+    """
+    y, a = _check(labels, scores_a)
+    _, b = _check(labels, scores_b)
+    if len(a) != len(b):
+        raise DataError("both models must score the same customers")
+    draws = _resample_indices(y, n_resamples, seed)
+    differences = np.array([metric(y[idx], a[idx]) - metric(y[idx], b[idx]) for idx in draws])
+    low, high = np.quantile(differences, [(1 - level) / 2, (1 + level) / 2])
+    other_side = min((differences <= 0).mean(), (differences >= 0).mean())
+    return {
+        "difference": float(metric(y, a) - metric(y, b)),
+        "low": float(low),
+        "high": float(high),
+        "p_value": float(min(1.0, max(2 * other_side, 1 / n_resamples))),
+    }
+
+
+def _resample_indices(labels: np.ndarray, n_resamples: int, seed: int) -> list[np.ndarray]:
+    if len(np.unique(labels)) < 2:
+        raise DataError("the test set needs both buyers and non-buyers to bootstrap a ranking metric")
+    rng = np.random.default_rng(seed)
+    draws = []
+    while len(draws) < n_resamples:
+        idx = rng.integers(0, len(labels), len(labels))
+        if 0 < labels[idx].sum() < len(idx):
+            draws.append(idx)
+    return draws
+
+
+def metrics_by_slice(labels, probabilities, slices) -> pd.DataFrame:
+    """ROC-AUC, PR-AUC, base rate and mean prediction within each value of ``slices`` (e.g. segment).
+
+    A slice with only one class gets NaN AUCs: there is nothing to rank.
+    """
+    y, p = _check(labels, probabilities)
+    frame = pd.DataFrame({"y": y, "p": p, "slice": np.asarray(slices)})
+    rows = []
+    for name, part in frame.groupby("slice", observed=True):
+        both = part["y"].nunique() == 2
+        rows.append(
+            {
+                "slice": name,
+                "customers": len(part),
+                "buyers": int(part["y"].sum()),
+                "base_rate": part["y"].mean(),
+                "mean_predicted": part["p"].mean(),
+                "roc_auc": roc_auc(part["y"], part["p"]) if both else np.nan,
+                "pr_auc": average_precision_score(part["y"], part["p"]) if both else np.nan,
+            }
+        )
+    return pd.DataFrame(rows).set_index("slice")
+
+
+def result_row(labels, scores, n_resamples: int = 1000, seed: int = 0) -> dict[str, float]:
+    """One row of a results table: ROC-AUC with its 95 % bootstrap interval, PR-AUC, top-decile lift."""
+    y, s = _check(labels, scores)
+    auc, low, high = bootstrap_ci(roc_auc, y, s, n_resamples, seed=seed)
+    return {
+        "roc_auc": auc,
+        "roc_auc_low": low,
+        "roc_auc_high": high,
+        "pr_auc": float(average_precision_score(y, s)),
+        "top_decile_lift": top_decile_lift(y, s),
+    }

@@ -1,0 +1,93 @@
+"""Notebook 03's recommended recipe in one call: linear probe, then fine-tune (LP-FT) from a cached pass.
+
+Notebook 03 builds it step by step; later notebooks fine-tune BERT on other texts (CDNOW customer
+histories, UCI sessions written as sentences) with :func:`fit_lpft`:
+
+1. one frozen pass of the pretrained encoder (mean pooling) over every text, keeping the hidden
+   states after layer ``n_frozen`` (:func:`helpers.layer_cache.frozen_pass`);
+2. a logistic-regression probe on the pooled training vectors;
+3. the head starts from the probe and the upper layers are fine-tuned on the cached states with
+   the class-weighted loss (:class:`helpers.layer_cache.UpperLayers` and :func:`helpers.training.train`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from sklearn.model_selection import cross_val_predict
+
+from helpers.batching import TextDataset
+from helpers.inference import predict_logits
+from helpers.layer_cache import UpperLayers, frozen_pass
+from helpers.objectives import binary_loss, pos_weight_for
+from helpers.predictor import Predictor, fit_linear_probe, linear_probe, warm_start_head
+from helpers.runtime import seed_everything
+from helpers.training import TrainConfig, train
+
+
+@dataclass
+class LpftResult:
+    """The fine-tuned predictor, and for every scored split its probe and fine-tuned scores."""
+
+    predictor: Predictor
+    probe_probabilities: dict[str, np.ndarray]
+    logits: dict[str, np.ndarray]  # fine-tuned, with the class weight's shift (see notebook 03)
+    pos_weight: float
+    train_probe_out_of_fold: np.ndarray  # the probe's 5-fold out-of-fold probabilities, for stacking
+
+
+def fit_lpft(
+    encoder_name: str,
+    tokenizer,
+    train_texts: Sequence[str],
+    train_labels,
+    score_texts: Mapping[str, Sequence[str]],
+    config: TrainConfig,
+    max_length: int,
+    n_frozen: int = 2,
+    device: torch.device | str = "cpu",
+) -> LpftResult:
+    """Fit the LP-FT predictor on ``train_texts`` and score each split of ``score_texts`` (name → texts)."""
+    labels = np.asarray(train_labels, dtype=np.float32)
+    seed_everything(config.seed)
+    model = Predictor.from_pretrained(encoder_name, pooling="mean").to(device)
+    train_cache, train_vectors = frozen_pass(
+        model,
+        TextDataset(train_texts, labels, tokenizer, max_length),
+        n_frozen,
+        config.eval_batch_size,
+        progress=config.progress,
+    )
+    caches = {
+        name: frozen_pass(
+            model,
+            TextDataset(texts, None, tokenizer, max_length),
+            n_frozen,
+            config.eval_batch_size,
+            progress=config.progress,
+        )
+        for name, texts in score_texts.items()
+    }
+    probe = fit_linear_probe(train_vectors, labels)
+    out_of_fold = cross_val_predict(
+        linear_probe(), train_vectors, labels.astype(int), cv=5, method="predict_proba"
+    )
+    warm_start_head(model, probe)
+    upper = UpperLayers(model, n_frozen)
+    pos_weight = pos_weight_for(labels)
+    train(upper, train_cache, None, config, loss_fn=binary_loss(pos_weight), device=device)
+    return LpftResult(
+        predictor=model,
+        probe_probabilities={
+            name: probe.predict_proba(vectors)[:, 1] for name, (_, vectors) in caches.items()
+        },
+        logits={
+            name: predict_logits(upper, cache, batch_size=config.eval_batch_size)
+            for name, (cache, _) in caches.items()
+        },
+        pos_weight=pos_weight,
+        train_probe_out_of_fold=out_of_fold[:, 1],
+    )
