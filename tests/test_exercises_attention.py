@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from helpers.errors import ExerciseError
 from helpers.exercises.attention import check_attention_weights, check_causal_mask, check_scaled_scores
 
 
@@ -113,3 +114,11 @@ def test_attention_weights_accepts_right_answers():
 def test_attention_weights_rejects_wrong_answers(weights, match):
     with rejects(match):
         check_attention_weights(weights, Q, K)
+
+
+def test_causal_mask_checker_refuses_the_workbook_helper() -> None:
+    from helpers.attention import causal_mask
+
+    with pytest.raises(ExerciseError, match="own causal_mask"):
+        check_causal_mask(causal_mask)
+    assert check_causal_mask(lambda n: torch.ones(n, n).tril().bool())

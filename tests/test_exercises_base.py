@@ -11,9 +11,16 @@ from helpers.exercises import base
 
 CHECKERS_BY_MODULE = {
     "attention": ["check_causal_mask", "check_attention_weights", "check_scaled_scores"],
-    "tokenization": ["check_wordpiece_tokens", "check_padding_waste", "check_special_tokens"],
+    "tokenization": [
+        "check_wordpiece",
+        "check_padding_waste",
+        "check_special_tokens",
+        "check_token_count",
+        "check_tokens_that_differ",
+    ],
     "data": ["check_conversion_by_group"],
     "predictor": ["check_pos_weight", "check_bce_loss"],
+    "evaluation": ["check_top_decile_lift", "check_best_contacts"],
     "training": ["check_grad_accumulation", "check_learning_rate"],
 }
 

@@ -31,3 +31,8 @@ def test_bce_loss_checker() -> None:
         check_bce_loss(bce(torch.sigmoid(logits), labels), logits, labels, 4.0)
     with pytest.raises(ExerciseError, match="not the expected"):
         check_bce_loss(0.1, logits, labels, 4.0)
+
+
+def test_pos_weight_checker_balanced_labels() -> None:
+    # Balanced classes: negatives / positives = positives / negatives = 1, and 1 is right.
+    assert check_pos_weight(1.0, [1, 0, 1, 0])

@@ -9,7 +9,9 @@ from helpers.exercises.tokenization import (
     MINILM_SPECIAL_TOKEN_IDS,
     check_padding_waste,
     check_special_tokens,
-    check_wordpiece_tokens,
+    check_token_count,
+    check_tokens_that_differ,
+    check_wordpiece,
 )
 
 
@@ -23,10 +25,22 @@ def rejects(match: str):
 VOCAB = ["[UNK]", "s", "sh", "sho", "shoe", "##e", "##s", "##es", "##o", "##h"]
 
 
-def test_wordpiece_tokens_accepts_right_answers():
-    assert check_wordpiece_tokens(["shoe", "##s"], "shoes", VOCAB)
-    assert check_wordpiece_tokens(("sho", "##o"), "shoo", set(VOCAB))
-    assert check_wordpiece_tokens(["[UNK]"], "shox", {token: i for i, token in enumerate(VOCAB)})
+def answers(tokens):
+    """A learner's function that returns ``tokens`` whatever it is asked."""
+    return lambda word, vocab: tokens
+
+
+def test_wordpiece_accepts_right_answers():
+    assert check_wordpiece(answers(["shoe", "##s"]), ["shoes"], VOCAB)
+    assert check_wordpiece(answers(("sho", "##o")), ["shoo"], set(VOCAB))
+    assert check_wordpiece(answers(["[UNK]"]), ["shox"], {token: i for i, token in enumerate(VOCAB)})
+
+
+def test_wordpiece_refuses_the_workbook_function():
+    from helpers.tokenization import tokenize_word
+
+    with rejects("own tokenize_word"):
+        check_wordpiece(tokenize_word, ["shoes"], VOCAB)
 
 
 @pytest.mark.parametrize(
@@ -41,9 +55,9 @@ def test_wordpiece_tokens_accepts_right_answers():
         ("shoe ##s", "shoes", "list of strings"),
     ],
 )
-def test_wordpiece_tokens_rejects_wrong_answers(tokens, word, match):
+def test_wordpiece_rejects_wrong_answers(tokens, word, match):
     with rejects(match):
-        check_wordpiece_tokens(tokens, word, VOCAB)
+        check_wordpiece(answers(tokens), [word], VOCAB)
 
 
 # --- padding waste ------------------------------------------------------------------------------------------
@@ -118,3 +132,23 @@ def test_special_tokens_rejects_wrong_answers(answer, match):
 def test_unanswered_exercise_is_not_judged(capsys) -> None:
     assert check_special_tokens(...) is False
     assert "not answered yet" in capsys.readouterr().out
+
+
+# --- token counts and differences (notebooks 00 and 02) ---------------------------------------------------
+
+
+def test_token_count_and_difference_checkers():
+    from helpers.model_registry import load_tokenizer
+
+    tokenizer = load_tokenizer("minilm")
+    count = len(tokenizer.tokenize("$1269.99"))
+    assert check_token_count(count, "$1269.99", tokenizer)
+    with rejects("CLS"):
+        check_token_count(count + 2, "$1269.99", tokenizer)
+    with rejects("is not"):
+        check_token_count(1, "$1269.99", tokenizer)
+    assert check_tokens_that_differ(["!"], "buy a new phone", "Buy a NEW phone!", tokenizer)
+    with rejects("uncased"):
+        check_tokens_that_differ(["Buy", "NEW", "!"], "buy a new phone", "Buy a NEW phone!", tokenizer)
+    with rejects("not the tokens"):
+        check_tokens_that_differ([], "buy a new phone", "Buy a NEW phone!", tokenizer)

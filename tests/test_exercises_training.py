@@ -25,3 +25,10 @@ def test_learning_rate_checker() -> None:
         check_learning_rate(1e-4 * 450 / 1000, step=550, total_steps=1000, warmup_ratio=0.1, peak=1e-4)
     with pytest.raises(ExerciseError, match="not the learning rate"):
         check_learning_rate(1e-4, step=550, total_steps=1000, warmup_ratio=0.1, peak=1e-4)
+
+
+def test_checkers_accept_right_answers_at_the_edges() -> None:
+    # One process: the answer equals effective // micro, which is also the "ignores processes" mistake.
+    assert check_grad_accumulation(4, 8, 1, 32)
+    # The last step of a linear decay: the rate is 0, as is the "decay from step 0" mistake's.
+    assert check_learning_rate(0.0, step=100, total_steps=100, warmup_ratio=0.1, peak=1e-3)

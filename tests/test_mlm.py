@@ -36,6 +36,20 @@ def test_mlm_loss_falls_and_encoder_gets_the_adapted_weights() -> None:
     assert torch.equal(encoder.pooler.dense.weight, pooler_before), "the pooler is not part of MLM training"
 
 
+def test_frozen_encoder_control_trains_only_the_head() -> None:
+    _, mlm_model = _tiny_pair()
+    encoder_before = {name: p.clone() for name, p in mlm_model.bert.named_parameters()}
+    transform_before = mlm_model.cls.predictions.transform.dense.weight.clone()
+    texts, _ = toy_task(64, seed=0)
+    config = TrainConfig(batch_size=16, learning_rate=3e-3, warmup_ratio=0.0, progress=False)
+    result = adapt_encoder(
+        None, mlm_model, tiny_tokenizer(), texts, texts[:16], steps=10, config=config, train_encoder=False
+    )
+    assert result.eval_loss_after < result.eval_loss_before  # the head alone still learns
+    assert all(torch.equal(p, encoder_before[name]) for name, p in mlm_model.bert.named_parameters())
+    assert not torch.equal(mlm_model.cls.predictions.transform.dense.weight, transform_before)
+
+
 def _masking(tokenizer) -> MaskingCollate:
     from transformers import DataCollatorForLanguageModeling
 

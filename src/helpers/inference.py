@@ -35,7 +35,7 @@ def forward_in_length_order(
     its own device unless ``device`` is given; its train/eval mode is restored afterwards. These keyword
     arguments are the ``options`` of :func:`predict_logits`, :func:`embed` and :func:`predict`.
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # text bars: tqdm.auto would want ipywidgets in a notebook
 
     model = getattr(model, "module", model)
     device = next(model.parameters()).device if device is None else torch.device(device)

@@ -67,7 +67,7 @@ def frozen_pass(
     The pooled vectors, shape (examples, hidden), are what :func:`helpers.inference.embed` returns in
     float32. Runs in float32 on the model's device; the hidden states are kept on the CPU.
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # text bars: tqdm.auto would want ipywidgets in a notebook
 
     was_training = model.training
     model.eval()

@@ -111,7 +111,7 @@ def masked_lm_loss(
 
 
 def adapt_encoder(
-    encoder: nn.Module,
+    encoder: nn.Module | None,
     mlm_model: nn.Module,
     tokenizer,
     texts: Sequence[str],
@@ -120,16 +120,22 @@ def adapt_encoder(
     config: TrainConfig | None = None,
     max_length: int = 128,
     mlm_probability: float = 0.15,
+    train_encoder: bool = True,
 ) -> MLMResult:
     """Train ``mlm_model`` (a BERT-family masked LM such as ``BertForMaskedLM`` of the same checkpoint)
     for ``steps`` optimizer steps on ``texts``, then copy its encoder weights into ``encoder`` (a
-    ``BertModel``; its pooler is kept). ``config`` sets batch size, learning rate, precision,
+    ``BertModel``; its pooler is kept; ``None``: copy nothing). ``train_encoder=False`` is the control
+    experiment: the encoder, and with it the decoder tied to its embeddings, stays frozen and only the
+    head's new parts learn (its transform layer and biases), which separates fitting the head from
+    adapting the encoder. ``config`` sets batch size, learning rate, precision,
     accumulation and checkpoints (its ``epochs`` and ``max_steps`` are set from ``steps``). Training runs
     on ``mlm_model``'s device: move it to the GPU first.
     """
     from transformers import DataCollatorForLanguageModeling
 
     config = config or TrainConfig()
+    if not train_encoder:
+        mlm_model.base_model.requires_grad_(False)
     model = MaskedLM(mlm_model)
     device = next(mlm_model.parameters()).device
     collate = MaskingCollate(
@@ -146,6 +152,8 @@ def adapt_encoder(
     before = masked_lm_loss(model, eval_data, collate, config.eval_batch_size, config.seed, dtype)
     run = train(model, train_data, None, config, loss_fn=model.loss, collate=collate, device=device)
     after = masked_lm_loss(model, eval_data, collate, config.eval_batch_size, config.seed, dtype)
+    if encoder is None:
+        return MLMResult(run, before, after)
     missing, unexpected = encoder.load_state_dict(model.encoder.state_dict(), strict=False)
     if unexpected or any(not key.startswith("pooler.") for key in missing):
         raise ValueError(f"encoder and MLM model differ: missing {missing}, unexpected {unexpected}")

@@ -51,8 +51,8 @@ def read_metrics(notebook: str) -> dict[str, Any]:
     return metrics
 
 
-def record_metric(name: str, value: Any, notebook: str | None = None) -> Any:
-    """Store ``value`` under ``name`` for the current notebook and return it (so it can be printed).
+def record_metric(name: str, value: Any, notebook: str | None = None) -> None:
+    """Store ``value`` under ``name`` for the current notebook (it returns nothing, so no cell echoes it).
 
     ``value`` is a number, string or bool, or a list or dict of them (such as a table's records).
     """
@@ -68,7 +68,6 @@ def record_metric(name: str, value: Any, notebook: str | None = None) -> Any:
     with os.fdopen(fd, "w") as handle:
         json.dump(metrics, handle, indent=2, sort_keys=True)
     os.replace(tmp, path)
-    return value
 
 
 def _to_json(value: Any) -> Any:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.errors import DataError, ParameterError
+from helpers.notebook_outputs import tidy_progress_bars
 from helpers.params import check_name, check_path
 from helpers.paths import reports_dir
 from helpers.run_log import read_metrics
@@ -125,6 +126,10 @@ def execute_notebook(notebook: Path, out_dir: Path, parameters: dict[str, Any]) 
         error = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
     seconds = time.perf_counter() - started
     if executed.exists():
+        stray = tidy_progress_bars(executed)
+        if stray and not error:  # a learner should never see library noise: fail the run and say where
+            cell, line = stray[0]
+            error = f"stderr that is not a progress bar in cell {cell}: {line[:300]}"
         render_html(executed)
     try:
         metrics = read_metrics(notebook.stem)

@@ -98,6 +98,20 @@ def start(notebook: str, profile: str = "auto", seed: int = 0, banner: bool = Tr
     resolved = resolve_profile(profile, **overrides)
     seed_everything(check_int("seed", seed, minimum=0, maximum=MAX_SEED))
     set_notebook(notebook)
+    quiet_libraries()
     if banner:
         print_banner(resolved)
     return resolved
+
+
+def quiet_libraries() -> None:
+    """Keep library chatter out of the notebooks: transformers' weight-loading bars and log lines.
+
+    transformers logs at warning level about things a learner cannot act on (a load report of the
+    weights a task head adds, tied weights it re-ties); only its errors stay. The workbook's own
+    progress bars and warnings are unaffected.
+    """
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.set_verbosity_error()
+    transformers_logging.disable_progress_bar()

@@ -445,7 +445,7 @@ def train(
     would). Python, NumPy and torch are seeded with ``config.seed + rank``. Under ``torchrun`` every
     process calls :func:`train` with the same arguments.
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # text bars: tqdm.auto would want ipywidgets in a notebook
 
     config, loss_fn = config or TrainConfig(), loss_fn or binary_loss()
     processes = setup_processes(device)

@@ -13,7 +13,15 @@ from typing import Any
 import torch
 
 from helpers.errors import ExerciseError
-from helpers.exercises.base import as_tensor, call_learner, checker, fail, matches, require
+from helpers.exercises.base import (
+    as_tensor,
+    call_learner,
+    checker,
+    fail,
+    matches,
+    refuse_workbook_code,
+    require,
+)
 
 __all__ = ["ExerciseError", "check_attention_weights", "check_causal_mask", "check_scaled_scores"]
 
@@ -21,6 +29,9 @@ __all__ = ["ExerciseError", "check_attention_weights", "check_causal_mask", "che
 @checker
 def check_causal_mask(fn: Callable[[int], Any], sizes: Sequence[int] = (4, 7, 1)) -> bool:
     """``fn(n)`` must return the boolean (n, n) mask with ``True`` where query i may attend to key j ≤ i."""
+    from helpers.attention import causal_mask
+
+    refuse_workbook_code(fn, causal_mask)
     for n in sizes:
         mask = as_tensor(call_learner(fn, n), f"causal_mask({n})")
         require(

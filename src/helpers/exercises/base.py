@@ -59,6 +59,15 @@ def matches(answer: torch.Tensor, expected: torch.Tensor, atol: float = 1e-4) ->
     return answer.shape == expected.shape and torch.allclose(answer.double(), expected.double(), atol=atol)
 
 
+def refuse_workbook_code(answer: Any, *workbook_functions: Callable[..., Any]) -> None:
+    """Reject an answer that *is* one of the workbook's own functions: imported, not written."""
+    if any(answer is function for function in workbook_functions):
+        fail(
+            f"that is the workbook's own {answer.__name__}, not your code",
+            "write the function yourself; the point is to see how it works",
+        )
+
+
 def call_learner(fn: Callable[..., Any], *args: Any, hint: str = "") -> Any:
     """Call the learner's function, turning a crash into a message that shows the inputs' shapes."""
     try:

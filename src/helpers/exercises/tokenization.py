@@ -1,6 +1,6 @@
-"""Checkers for notebook 02 (tokenization): WordPiece tokens, padding waste, special tokens.
+"""Checkers for notebooks 00 and 02 (tokenization): WordPiece, padding waste, special tokens, token counts.
 
-Notebook 00 uses :func:`check_special_tokens` too. Importing this module loads
+Importing this module loads
 :mod:`helpers.tokenization` (and with it the ``tokenizers`` library).
 """
 
@@ -11,33 +11,45 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from helpers.batching import PADDING_STRATEGIES, padding_waste
-from helpers.exercises.base import checker, fail, require
+from helpers.exercises.base import call_learner, checker, fail, refuse_workbook_code, require
 from helpers.tokenization import CONTINUATION, UNK_TOKEN, tokenize_word
 
 __all__ = [
     "MINILM_SPECIAL_TOKEN_IDS",
     "check_padding_waste",
     "check_special_tokens",
-    "check_wordpiece_tokens",
+    "check_token_count",
+    "check_tokens_that_differ",
+    "check_wordpiece",
 ]
 
 MINILM_SPECIAL_TOKEN_IDS = {"[PAD]": 0, "[UNK]": 100, "[CLS]": 101, "[SEP]": 102, "[MASK]": 103}
 
 
 @checker
-def check_wordpiece_tokens(
-    tokens: Any, word: str, vocab: Sequence[str] | set[str] | Mapping[str, int]
+def check_wordpiece(
+    fn: Any, words: Sequence[str], vocab: Sequence[str] | set[str] | Mapping[str, int]
 ) -> bool:
-    """``tokens`` must be the greedy longest-match-first WordPiece encoding of ``word``."""
+    """``fn(word, vocab)`` must return the greedy longest-match-first WordPiece encoding of every word."""
+    refuse_workbook_code(fn, tokenize_word)
+    for word in words:
+        _check_wordpiece_tokens(call_learner(fn, word, vocab), word, vocab)
+    return True
+
+
+def _check_wordpiece_tokens(
+    tokens: Any, word: str, vocab: Sequence[str] | set[str] | Mapping[str, int]
+) -> None:
+    """Pass if ``tokens`` is the WordPiece encoding of ``word``; otherwise say what went wrong."""
     require(
         isinstance(tokens, list | tuple) and all(isinstance(token, str) for token in tokens),
-        f"expected a list of strings, got {tokens!r}",
+        f"expected a list of strings for {word!r}, got {tokens!r}",
         'tokens look like ["sho", "##es"]',
     )
     tokens, vocab = list(tokens), set(vocab)
     expected = tokenize_word(word, vocab)
     if tokens == expected:
-        return True
+        return
     if expected == [UNK_TOKEN]:
         fail(
             f"{word!r} cannot be covered by the vocabulary",
@@ -149,3 +161,41 @@ def _special_token_ids(tokenizer: Any) -> dict[str, int]:
     """The ids of the MiniLM special tokens in another ``transformers`` tokenizer."""
     tokens = list(MINILM_SPECIAL_TOKEN_IDS)
     return dict(zip(tokens, tokenizer.convert_tokens_to_ids(tokens), strict=True))
+
+
+@checker
+def check_token_count(answer: Any, text: str, tokenizer: Any) -> bool:
+    """``answer`` is how many tokens ``tokenizer`` makes of ``text``, without ``[CLS]`` and ``[SEP]``."""
+    pieces = tokenizer.tokenize(text)
+    require(
+        isinstance(answer, int) and not isinstance(answer, bool),
+        f"expected a whole number, got {answer!r}",
+        "count the word pieces",
+    )
+    if answer == len(pieces) + 2:
+        fail("that counts [CLS] and [SEP] too", "count only the pieces of the text itself")
+    require(
+        answer == len(pieces),
+        f"{text!r} is not {answer} tokens",
+        "digits split into pieces of the vocabulary, and '$' and '.' are tokens of their own",
+    )
+    return True
+
+
+@checker
+def check_tokens_that_differ(answer: Any, text_a: str, text_b: str, tokenizer: Any) -> bool:
+    """``answer`` lists the tokens of ``text_b`` that the tokenization of ``text_a`` does not contain."""
+    require(
+        isinstance(answer, list | tuple | set) and all(isinstance(token, str) for token in answer),
+        f"expected a list of token strings, got {answer!r}",
+        'tokens look like ["phone", "!"]',
+    )
+    expected = [token for token in tokenizer.tokenize(text_b) if token not in set(tokenizer.tokenize(text_a))]
+    if any(token != token.lower() for token in answer):
+        fail("the tokenizer is uncased", "it lower-cases the text before splitting: 'NEW' becomes 'new'")
+    require(
+        sorted(answer) == sorted(expected),
+        f"{sorted(answer)} are not the tokens that differ",
+        "tokenize both texts (tokenizer.tokenize) and compare the lists",
+    )
+    return True

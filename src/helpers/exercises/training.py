@@ -18,10 +18,11 @@ def check_grad_accumulation(answer: Any, micro_batch: int, processes: int, effec
         f"expected a whole number, got {answer!r}",
         "you cannot accumulate a fraction of a micro-batch",
     )
-    if answer == effective_batch // micro_batch:
+    correct = answer * micro_batch * processes == effective_batch
+    if not correct and answer == effective_batch // micro_batch:
         fail("that ignores the other processes", "every process adds its own micro-batches to each step")
     require(
-        answer * micro_batch * processes == effective_batch,
+        correct,
         f"{answer} × {micro_batch} × {processes} = {answer * micro_batch * processes}, not {effective_batch}",
         "effective batch = micro-batch × processes × grad_accumulation",
     )
@@ -36,10 +37,11 @@ def check_learning_rate(answer: Any, step: int, total_steps: int, warmup_ratio: 
     warmup = round(warmup_ratio * total_steps)
     expected = peak * linear_warmup_decay(step, warmup, total_steps)
     value = float(answer)
-    if math.isclose(value, peak * (total_steps - step) / total_steps, rel_tol=1e-6):
+    correct = math.isclose(value, expected, rel_tol=1e-6, abs_tol=1e-12)
+    if not correct and math.isclose(value, peak * (total_steps - step) / total_steps, rel_tol=1e-6):
         fail("the decay starts after the warmup, not at step 0", "decay over the steps from t_w to T")
     require(
-        math.isclose(value, expected, rel_tol=1e-6),
+        correct,
         f"{value:g} is not the learning rate at step {step}",
         "after warmup: peak × (T − t) / (T − t_w)",
     )

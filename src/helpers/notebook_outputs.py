@@ -1,0 +1,75 @@
+"""What a learner sees in an executed notebook: one final line per progress bar, and no library noise.
+
+A progress bar (tqdm) writes a new state to stderr many times a second; an executed notebook keeps every
+chunk. :func:`tidy_progress_bars` rewrites an executed notebook so that each bar keeps only its final
+state, and :func:`stray_stderr` finds anything else on stderr (a warning, a library's log line): the
+reports fail on it (:mod:`helpers.run_notebooks`) and so does ``make test`` (the root ``conftest.py``
+applies it to every cell that nbval runs). A warning that must stay belongs in the prose, shown with
+``print``, not on stderr.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+# "frozen pass:  45%|████▌     | 9/20 [00:01<00:01,  8.1it/s]" and the bar-less "12it [00:03, 4.1it/s]"
+PROGRESS_BAR = re.compile(r"^[^\n]*(\d+%\|[^|]*\|\s*\S+/\S+|\d+\w*/?\w* \[\d+:\d+)")
+
+
+def _is_stderr(output: Any) -> bool:
+    return output.get("output_type") == "stream" and output.get("name") == "stderr"
+
+
+def _lines(text: str) -> list[str]:
+    return [line for line in re.split(r"[\r\n]+", text) if line.strip()]
+
+
+def stray_stderr(outputs: Iterable[Any]) -> list[str]:
+    """The stderr lines of one cell's outputs that are not progress-bar states."""
+    return [
+        line
+        for output in outputs
+        if _is_stderr(output)
+        for line in _lines(output.get("text", ""))
+        if not PROGRESS_BAR.match(line)
+    ]
+
+
+def _final_bar_states(outputs: Iterable[Any]) -> str:
+    """The last state of each progress bar in ``outputs``, one line per bar, in order of appearance."""
+    last: dict[str, str] = {}
+    for output in outputs:
+        if _is_stderr(output):
+            for line in _lines(output.get("text", "")):
+                if PROGRESS_BAR.match(line):
+                    last[line.split("|")[0].rsplit(":", 1)[0].strip()] = line.rstrip()
+    return "".join(f"{line}\n" for line in last.values())
+
+
+def tidy_progress_bars(path: str | Path) -> list[tuple[int, str]]:
+    """Rewrite the executed notebook at ``path`` with one final line per progress bar.
+
+    Returns ``(cell index, line)`` for every stderr line that is not a progress bar; those stay.
+    """
+    import nbformat
+
+    notebook = nbformat.read(str(path), as_version=4)
+    stray = []
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code" or not any(_is_stderr(output) for output in cell.outputs):
+            continue
+        stray += [(index, line) for line in stray_stderr(cell.outputs)]
+        first = next(i for i, output in enumerate(cell.outputs) if _is_stderr(output))
+        text = _final_bar_states(cell.outputs) + "".join(f"{line}\n" for line in stray_stderr(cell.outputs))
+        kept = [output for output in cell.outputs if not _is_stderr(output)]
+        if text:  # where the first stderr chunk was, so it stays in order with the printed output
+            kept.insert(
+                sum(not _is_stderr(o) for o in cell.outputs[:first]),
+                nbformat.v4.new_output("stream", name="stderr", text=text),
+            )
+        cell.outputs = kept
+    nbformat.write(notebook, str(path))
+    return stray
