@@ -3,6 +3,12 @@
 Notebooks show the ideas; this package keeps the code they share. Import it as ``import helpers``.
 """
 
+import warnings
+
+# transformers and datasets import tqdm.auto, which warns in a notebook without ipywidgets. The workbook
+# draws text progress bars, which need no widgets, so the warning would only confuse a learner.
+warnings.filterwarnings("ignore", message="IProgress not found")
+
 from helpers.errors import DataError, ExerciseError, ModelNotFoundError, NetworkBlockedError, ParameterError
 from helpers.model_registry import (
     BUNDLED_MODELS,

@@ -23,7 +23,8 @@ def _is_stderr(output: Any) -> bool:
     return output.get("output_type") == "stream" and output.get("name") == "stderr"
 
 
-def _lines(text: str) -> list[str]:
+def _lines(text: str | list[str]) -> list[str]:
+    text = "".join(text) if isinstance(text, list) else text  # raw .ipynb JSON keeps a list of lines
     return [line for line in re.split(r"[\r\n]+", text) if line.strip()]
 
 
