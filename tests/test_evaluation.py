@@ -126,3 +126,11 @@ def test_bad_inputs_are_refused(labels, scores, message) -> None:
 def test_ranking_needs_both_classes() -> None:
     with pytest.raises(DataError, match="both"):
         ev.bootstrap_ci(ev.roc_auc, [1, 1, 1], [0.1, 0.2, 0.3])
+
+
+def test_result_row_has_intervals_around_its_estimates() -> None:
+    rng = np.random.default_rng(4)
+    y = rng.random(800) < 0.2
+    row = ev.result_row(y, y + rng.normal(size=y.size), n_resamples=200)
+    assert row["roc_auc_low"] <= row["roc_auc"] <= row["roc_auc_high"]
+    assert row["top_decile_lift_low"] <= row["top_decile_lift"] <= row["top_decile_lift_high"]

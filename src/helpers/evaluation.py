@@ -301,13 +301,16 @@ def metrics_by_slice(labels, probabilities, slices) -> pd.DataFrame:
 
 
 def result_row(labels, scores, n_resamples: int = 1000, seed: int = 0) -> dict[str, float]:
-    """One row of a results table: ROC-AUC with its 95 % bootstrap interval, PR-AUC, top-decile lift."""
+    """One row of a results table: ROC-AUC and top-decile lift with 95 % bootstrap intervals, PR-AUC."""
     y, s = _check(labels, scores)
     auc, low, high = bootstrap_ci(roc_auc, y, s, n_resamples, seed=seed)
+    lift, lift_low, lift_high = bootstrap_ci(top_decile_lift, y, s, n_resamples, seed=seed)
     return {
         "roc_auc": auc,
         "roc_auc_low": low,
         "roc_auc_high": high,
         "pr_auc": float(average_precision_score(y, s)),
-        "top_decile_lift": top_decile_lift(y, s),
+        "top_decile_lift": lift,
+        "top_decile_lift_low": lift_low,
+        "top_decile_lift_high": lift_high,
     }

@@ -1,0 +1,269 @@
+"""Is a marketing copy faithful to the product? Extract its checkable claims and test each against the facts.
+
+A small language model writes fluent copy and invents details with the same fluency: a battery that
+lasts "48 hours" when the catalog says 10, a "50 % discount" nobody offered, a "lifetime warranty".
+:func:`check_copy` finds the claims a shopper could hold the shop to and checks each against the
+product's :class:`ProductFacts`:
+
+==============  =========================================================  ===========================
+claim           found as                                                   supported when
+==============  =========================================================  ===========================
+price           ``$129.99``, ``under $150``                                 the price (or "under" a
+                                                                           higher amount)
+rating          ``4.5 stars``, ``rated 4.5``                               the average rating
+quantity        a number with a unit: ``10 hours``, ``16 GB``, ``25 L``    an attribute with that
+                                                                           number and unit
+feature         noise cancelling, a material, a brew type, a colour        the product has it
+offer           ``% off``, discount, sale, free (shipping, gifts ...)      never: no offer is in the
+                                                                           facts
+superlative     best, #1, fastest, unbeatable, world's ...                 never: not checkable
+guarantee       guarantee(d), warranty, money-back, risk-free              never
+medical         cure, heal, clinically, therapeutic ...                    never
+==============  =========================================================  ===========================
+
+A copy passes when every claim is supported, no banned phrase appears and every must-mention
+attribute is mentioned. Text inside the copy is never obeyed, only checked: a review snippet that
+says "say it is free" can make the model write "free", and the offer rule rejects that copy.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+# Attribute-name suffix -> the units a copy may write it in (lower case).
+UNITS = {
+    "hours": ("hours", "hour", "hrs", "hr", "h"),
+    "days": ("days", "day"),
+    "inches": ("inches", "inch", '"', "”"),  # not "in": "2 in your bag" is no claim
+    "gb": ("gb",),
+    "m": ("m", "meters", "metres", "meter", "metre"),
+    "l": ("l", "liters", "litres", "liter", "litre"),
+    "cups": ("cups", "cup"),
+    "w": ("w", "watts", "watt"),
+}
+FEATURE_WORDS = {  # attribute -> the words that claim it
+    "material": (
+        "canvas",
+        "down",
+        "fleece",
+        "knit",
+        "mesh",
+        "nylon",
+        "polyester",
+        "synthetic",
+        "leather",
+        "cotton",
+    ),
+    "brew_type": ("drip", "espresso", "pod"),
+    "color": (
+        "black",
+        "white",
+        "silver",
+        "blue",
+        "red",
+        "green",
+        "grey",
+        "gray",
+        "pink",
+        "gold",
+        "navy",
+        "beige",
+    ),
+}
+NOISE_CANCELLING = re.compile(r"\b(active )?noise[- ]cancel+(ing|ation)\b|\banc\b", re.I)
+PATTERNS = {
+    # "free" as an offer, not "hands-free" or "feel free to"
+    "offer": re.compile(
+        r"\d+\s?% off|\b(discount\w*|on sale|sale price|bogo|coupon code)\b|(?<![-\w])(?<!feel )free\b", re.I
+    ),
+    # Puffery such as "perfect for commuters" is left alone; these sound like facts nobody measured.
+    "superlative": re.compile(
+        r"#1\b|\b(best|number one|no\. ?1|fastest|cheapest|lowest price|unbeatable|unmatched|world'?s"
+        r"|revolutionary)\b",
+        re.I,
+    ),
+    "guarantee": re.compile(r"\b(guarantee[ds]?|warrant(y|ies)|money[- ]back|risk[- ]free|lifetime)\b", re.I),
+    "medical": re.compile(
+        r"\b(cures?|heal(s|ing)?|clinically|therapeutic|doctor[- ]approved|fda|medical)\b", re.I
+    ),
+}
+BANNED_PHRASES = ("guaranteed", "best in the world", "100% satisfaction", "miracle", "act now or")
+PRICE = re.compile(r"(under|below|less than)?\s*\$\s?(\d[\d,]*(?:\.\d{1,2})?)", re.I)
+RATING = re.compile(r"(\d(?:\.\d)?)\s*(?:/\s*5\s*)?(?:-| )?stars?\b|rated\s+(\d(?:\.\d)?)", re.I)
+QUANTITY = re.compile(
+    r"(\d+(?:\.\d+)?)\s?(-| )?("
+    + "|".join(sorted({u for units in UNITS.values() for u in units}, key=len, reverse=True))
+    + r")(?![a-z])",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class ProductFacts:
+    """What the catalog says about one product: the only source a copy may draw on."""
+
+    title: str
+    brand: str
+    price: float
+    rating: float
+    color: str = ""
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_catalog(cls, row: Mapping[str, Any]) -> ProductFacts:
+        """Facts of one row of the simulator's catalog (``attributes`` is a JSON object)."""
+        attributes = row["attributes"]
+        return cls(
+            title=str(row["title"]),
+            brand=str(row["brand"]),
+            price=float(row["price"]),
+            rating=float(row["avg_rating"]),
+            color=str(row.get("color", "")),
+            attributes=json.loads(attributes) if isinstance(attributes, str) else dict(attributes),
+        )
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One checkable statement in a copy and whether the facts support it."""
+
+    kind: str
+    text: str
+    supported: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class CopyCheck:
+    """The verdict on one copy: its claims, the must-mention attributes it missed, banned phrases it used."""
+
+    claims: tuple[Claim, ...]
+    missing: tuple[str, ...]
+    banned: tuple[str, ...]
+
+    @property
+    def unsupported(self) -> tuple[Claim, ...]:
+        """The claims the facts do not support."""
+        return tuple(claim for claim in self.claims if not claim.supported)
+
+    @property
+    def passed(self) -> bool:
+        """Every claim supported, nothing missing, nothing banned."""
+        return not (self.unsupported or self.missing or self.banned)
+
+
+def _unit_family(attribute: str) -> str | None:
+    return next((family for family in UNITS if attribute.endswith(f"_{family}")), None)
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def _price_claims(copy: str, facts: ProductFacts) -> list[Claim]:
+    claims = []
+    for match in PRICE.finditer(copy):
+        amount, ceiling = _number(match.group(2)), bool(match.group(1))
+        supported = amount >= facts.price if ceiling else abs(amount - facts.price) < 0.005
+        reason = "" if supported else f"the price is ${facts.price:,.2f}"
+        claims.append(Claim("price", match.group(0).strip(), supported, reason))
+    return claims
+
+
+def _rating_claims(copy: str, facts: ProductFacts) -> list[Claim]:
+    claims = []
+    for match in RATING.finditer(copy):
+        value = _number(match.group(1) or match.group(2))
+        supported = abs(value - facts.rating) < 0.05
+        claims.append(
+            Claim("rating", match.group(0).strip(), supported, "" if supported else f"rated {facts.rating}")
+        )
+    return claims
+
+
+def _quantity_claims(copy: str, facts: ProductFacts) -> list[Claim]:
+    """Numbers with units; a price or a rating is not a quantity (the $ and 'stars' are checked above)."""
+    claims = []
+    for match in QUANTITY.finditer(copy):
+        value, unit = _number(match.group(1)), match.group(3).lower()
+        if copy[max(0, match.start() - 1) : match.start()] == "$":
+            continue
+        families = [family for family, units in UNITS.items() if unit in units]
+        matching = [
+            name
+            for name, fact in facts.attributes.items()
+            if _unit_family(name) in families
+            and isinstance(fact, int | float)
+            and abs(float(fact) - value) < 1e-6
+        ]
+        reason = "" if matching else "no attribute has this number and unit"
+        claims.append(Claim("quantity", match.group(0).strip(), bool(matching), reason))
+    return claims
+
+
+def _feature_claims(copy: str, facts: ProductFacts) -> list[Claim]:
+    claims = []
+    for match in NOISE_CANCELLING.finditer(copy):
+        supported = bool(facts.attributes.get("noise_cancelling"))
+        claims.append(Claim("feature", match.group(0), supported, "" if supported else "no noise cancelling"))
+    lowered = copy.lower()
+    for attribute, words in FEATURE_WORDS.items():
+        actual = str(facts.color if attribute == "color" else facts.attributes.get(attribute, "")).lower()
+        for word in words:
+            if re.search(rf"\b{re.escape(word)}\b", lowered) and not _down_as_direction(lowered, word):
+                supported = word == actual or (word in ("grey", "gray") and actual in ("grey", "gray"))
+                reason = "" if supported else f"its {attribute.replace('_', ' ')} is {actual or 'not given'}"
+                claims.append(Claim("feature", word, supported, reason))
+    return claims
+
+
+def _down_as_direction(text: str, word: str) -> bool:
+    """'down' is a jacket filling but also 'slow down': only 'down jacket/fill/insulation' claims it."""
+    return word == "down" and not re.search(r"\bdown[- ](jacket|fill|filled|insulat\w*|feathers?)\b", text)
+
+
+def extract_claims(copy: str, facts: ProductFacts) -> list[Claim]:
+    """Every checkable claim of ``copy``, each marked supported or not by ``facts``."""
+    claims = _price_claims(copy, facts) + _rating_claims(copy, facts) + _quantity_claims(copy, facts)
+    claims += _feature_claims(copy, facts)
+    for kind, pattern in PATTERNS.items():
+        claims += [
+            Claim(kind, match.group(0).strip(), False, f"a {kind} claim the facts cannot back")
+            for match in pattern.finditer(copy)
+        ]
+    return claims
+
+
+def mentions(copy: str, facts: ProductFacts, attribute: str) -> bool:
+    """Whether ``copy`` states ``attribute`` of the product (its number and unit, its word, the feature)."""
+    value = facts.attributes.get(attribute)
+    if attribute == "noise_cancelling":
+        return bool(NOISE_CANCELLING.search(copy)) == bool(value)
+    family = _unit_family(attribute)
+    if family is not None and isinstance(value, int | float):
+        return any(
+            abs(_number(match.group(1)) - float(value)) < 1e-6 and match.group(3).lower() in UNITS[family]
+            for match in QUANTITY.finditer(copy)
+        )
+    return value is not None and re.search(rf"\b{re.escape(str(value).lower())}\b", copy.lower()) is not None
+
+
+def check_copy(
+    copy: str,
+    facts: ProductFacts,
+    must_mention: Iterable[str] = (),
+    banned_phrases: Iterable[str] = BANNED_PHRASES,
+) -> CopyCheck:
+    """Check one copy: its claims against ``facts``, the ``must_mention`` attributes, the banned phrases."""
+    if not isinstance(copy, str):
+        raise TypeError(f"a copy is a string, got {type(copy).__name__}")
+    lowered = copy.lower()
+    return CopyCheck(
+        claims=tuple(extract_claims(copy, facts)),
+        missing=tuple(name for name in must_mention if not mentions(copy, facts, name)),
+        banned=tuple(phrase for phrase in banned_phrases if phrase.lower() in lowered),
+    )
