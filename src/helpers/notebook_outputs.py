@@ -62,15 +62,13 @@ def tidy_progress_bars(path: str | Path) -> list[tuple[int, str]]:
     for index, cell in enumerate(notebook.cells):
         if cell.cell_type != "code" or not any(_is_stderr(output) for output in cell.outputs):
             continue
-        stray += [(index, line) for line in stray_stderr(cell.outputs)]
+        noise = stray_stderr(cell.outputs)
+        stray += [(index, line) for line in noise]
         first = next(i for i, output in enumerate(cell.outputs) if _is_stderr(output))
-        text = _final_bar_states(cell.outputs) + "".join(f"{line}\n" for line in stray_stderr(cell.outputs))
+        text = _final_bar_states(cell.outputs) + "".join(f"{line}\n" for line in noise)
         kept = [output for output in cell.outputs if not _is_stderr(output)]
-        if text:  # where the first stderr chunk was, so it stays in order with the printed output
-            kept.insert(
-                sum(not _is_stderr(o) for o in cell.outputs[:first]),
-                nbformat.v4.new_output("stream", name="stderr", text=text),
-            )
+        if text:  # where the first stderr chunk was (only other outputs come before it), to keep the order
+            kept.insert(first, nbformat.v4.new_output("stream", name="stderr", text=text))
         cell.outputs = kept
     nbformat.write(notebook, str(path))
     return stray
