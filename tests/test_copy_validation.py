@@ -53,6 +53,9 @@ BLENDER = ProductFacts(
         ("Hands-free listening, perfect for your commute. Feel free to compare.", EARBUDS),
         ("Slow down and enjoy the view: the Flex 882 keeps the wind out.", JACKET),
         ("Fits in your bag with 2 in your pocket to spare.", EARBUDS),
+        ("Rated 3.8 out of 5 stars: wireless earbuds with 10 hours of battery.", EARBUDS),
+        ("A 3.8/5 rating and a 14-inch screen: this laptop means business.", LAPTOP),
+        ("Pair them with your phone and go.", EARBUDS),  # a phone to pair with is no claim that it is one
     ],
 )
 def test_faithful_copies_pass(copy: str, facts: ProductFacts) -> None:
@@ -85,6 +88,10 @@ def test_faithful_copies_pass(copy: str, facts: ProductFacts) -> None:
         ("Money-back promise if you are not happy.", EARBUDS, "guarantee"),
         ("Clinically shown to reduce stress.", EARBUDS, "medical"),
         ("Its sound heals a tired mind.", EARBUDS, "medical"),
+        ("A 4.5 out of 5 favourite.", EARBUDS, "rating"),
+        ("This smartwatch tracks every run.", EARBUDS, "product type"),
+        ("A top-of-the-line smart speaker.", EARBUDS, "product type"),
+        ("The warmest backpack of the season.", JACKET, "product type"),
     ],
 )
 def test_unsupported_claims_fail(copy: str, facts: ProductFacts, kind: str) -> None:

@@ -34,7 +34,13 @@ def test_facts_block_writes_units_out() -> None:
     block = facts_block(LAPTOP).splitlines()
     assert "price: $527.99" in block and "rating: 3.8 out of 5 stars" in block
     assert "battery: 12 hours" in block and "screen: 14 inches" in block
-    assert "noise cancelling: no" in block and "material: aluminium" in block
+    assert "material: aluminium" in block
+    assert not any("noise" in line for line in block)  # what it lacks is not copy material
+
+
+def test_must_mention_attributes_are_named_as_the_facts_state_them() -> None:
+    _, user = copy_messages(LAPTOP, angle_for("researcher"), must_mention=["battery_hours"])
+    assert "Mention its battery: 12 hours." in user["content"].split("<facts>")[0]
 
 
 def test_facts_and_reviews_are_data_blocks_not_instructions() -> None:
@@ -87,3 +93,23 @@ def test_greedy_by_hand_equals_generate() -> None:
         prompt, max_new_tokens=12, min_new_tokens=12, do_sample=False, eos_token_id=None
     )
     assert torch.equal(by_hand, generated)
+
+
+def test_one_shot_puts_a_faithful_worked_example_first() -> None:
+    from helpers.copy_validation import check_copy
+    from helpers.copywriting import EXAMPLE_COPY, EXAMPLE_FACTS, headline_attribute
+
+    messages = copy_messages(LAPTOP, angle_for("gift_shopper"), one_shot=True)
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+    assert messages[2]["content"] == EXAMPLE_COPY and "Apple Pulse 363" in messages[3]["content"]
+    assert check_copy(EXAMPLE_COPY, EXAMPLE_FACTS, [headline_attribute(EXAMPLE_FACTS)]).passed
+
+
+def test_complete_sentences_drops_a_cut_off_tail_and_echoed_markup() -> None:
+    from helpers.copywriting import complete_sentences
+
+    assert complete_sentences("Great value. Only $18") == "Great value."
+    assert complete_sentences("It costs $181.99. Rated 4.5 out of 5!\n\n<facts> price") == (
+        "It costs $181.99. Rated 4.5 out of 5!"
+    )
+    assert complete_sentences("no full sentence here") == ""

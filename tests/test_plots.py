@@ -130,3 +130,21 @@ def test_training_curves_without_eval_rows_leaves_out_the_metric_panel():
         training_curves(history(), metric="macro_f1")
     with pytest.raises(ValueError, match="missing_column"):
         training_curves(history(), extra=["missing_column"])
+
+
+def test_measure_bars_draws_one_panel_per_measure_and_highlights_a_row():
+    from helpers.plots import measure_bars
+
+    table = pd.DataFrame(
+        {"a": [0.1, 0.5], "b": [3.0, 1.0]}, index=pd.Index(["greedy", "top-p"], name="strategy")
+    )
+    fig = measure_bars(
+        table, {"a": "share failing (0-1)", "b": "words per copy"}, "Strategies", highlight="top-p"
+    )
+    assert [ax.get_xlabel() for ax in fig.axes] == ["share failing (0-1)", "words per copy"]
+    assert fig.axes[0].get_ylabel() == "strategy" and fig._suptitle.get_text() == "Strategies"
+    colours = [bar.get_facecolor() for bar in fig.axes[0].patches]
+    assert colours[0] != colours[1]
+    with pytest.raises(ValueError, match="no column"):
+        measure_bars(table, {"c": "x"})
+    plt.close("all")

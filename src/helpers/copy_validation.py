@@ -10,10 +10,11 @@ claim           found as                                                   suppo
 ==============  =========================================================  ===========================
 price           ``$129.99``, ``under $150``                                 the price (or "under" a
                                                                            higher amount)
-rating          ``4.5 stars``, ``rated 4.5``                               the average rating
+rating          ``4.5 stars``, ``4.5 out of 5``, ``rated 4.5``               the average rating
 quantity        a number with a unit: ``10 hours``, ``16 GB``, ``25 L``    an attribute with that
                                                                            number and unit
 feature         noise cancelling, a material, a brew type, a colour        the product has it
+product type    earbuds, smartwatch, laptop, speaker ...                   the title names that type
 offer           ``% off``, discount, sale, free (shipping, gifts ...)      never: no offer is in the
                                                                            facts
 superlative     best, #1, fastest, unbeatable, world's ...                 never: not checkable
@@ -74,6 +75,21 @@ FEATURE_WORDS = {  # attribute -> the words that claim it
         "beige",
     ),
 }
+# Product type -> the words that name it. A copy calling earbuds "a smartwatch" makes a false claim;
+# the last entry holds types the catalog never sells, so naming one is never supported.
+PRODUCT_TYPES = {
+    "earbuds": ("earbuds", "earbud", "earphones"),
+    "headphones": ("headphones", "headphone", "headset"),
+    "smartphone": ("smartphone", "smartphones"),  # not "phone": earbuds pair with one
+    "laptop": ("laptop", "laptops"),
+    "smartwatch": ("smartwatch", "smartwatches", "smart watch"),
+    "running shoes": ("running shoes", "sneakers", "shoes", "shoe"),
+    "backpack": ("backpack", "backpacks"),
+    "coffee maker": ("coffee maker", "coffee makers", "coffee machine"),
+    "blender": ("blender", "blenders"),
+    "jacket": ("jacket", "jackets", "coat"),
+    "": ("speaker", "speakers", "tablet", "camera", "e-bike", "bike", "television", "tv", "drone", "console"),
+}
 NOISE_CANCELLING = re.compile(r"\b(active )?noise[- ]cancel+(ing|ation)\b|\banc\b", re.I)
 PATTERNS = {
     # "free" as an offer, not "hands-free" or "feel free to"
@@ -93,7 +109,12 @@ PATTERNS = {
 }
 BANNED_PHRASES = ("guaranteed", "best in the world", "100% satisfaction", "miracle", "act now or")
 PRICE = re.compile(r"(under|below|less than)?\s*\$\s?(\d[\d,]*(?:\.\d{1,2})?)", re.I)
-RATING = re.compile(r"(\d(?:\.\d)?)\s*(?:/\s*5\s*)?(?:-| )?stars?\b|rated\s+(\d(?:\.\d)?)", re.I)
+OUT_OF_FIVE = r"(?:[- ]?(?:/|out[- ]of)[- ]?5(?:\.0)?)"
+RATING = re.compile(
+    rf"rated\s+(\d(?:\.\d)?)(?![\d.]){OUT_OF_FIVE}?(?:[- ]?stars?)?"
+    rf"|(\d(?:\.\d)?)(?:{OUT_OF_FIVE}(?:[- ]?stars?)?|[- ]?stars?)\b",
+    re.I,
+)
 QUANTITY = re.compile(
     r"(\d+(?:\.\d+)?)\s?(-| )?("
     + "|".join(sorted({u for units in UNITS.values() for u in units}, key=len, reverse=True))
@@ -221,6 +242,25 @@ def _feature_claims(copy: str, facts: ProductFacts) -> list[Claim]:
     return claims
 
 
+def _product_type_claims(copy: str, facts: ProductFacts) -> list[Claim]:
+    """Names of product types: supported when the title names the same type."""
+    title = facts.title.lower()
+    own = {kind for kind, words in PRODUCT_TYPES.items() if kind and any(_has_word(title, w) for w in words)}
+    claims = []
+    for kind, words in PRODUCT_TYPES.items():
+        for word in words:
+            if _has_word(copy.lower(), word):
+                supported = kind in own
+                reason = "" if supported else f"the product is a {facts.title}"
+                claims.append(Claim("product type", word, supported, reason))
+                break  # one claim per type: "earbuds" and "earbud" are the same statement
+    return claims
+
+
+def _has_word(text: str, word: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text) is not None
+
+
 def _down_as_direction(text: str, word: str) -> bool:
     """'down' is a jacket filling but also 'slow down': only 'down jacket/fill/insulation' claims it."""
     return word == "down" and not re.search(r"\bdown[- ](jacket|fill|filled|insulat\w*|feathers?)\b", text)
@@ -229,7 +269,7 @@ def _down_as_direction(text: str, word: str) -> bool:
 def extract_claims(copy: str, facts: ProductFacts) -> list[Claim]:
     """Every checkable claim of ``copy``, each marked supported or not by ``facts``."""
     claims = _price_claims(copy, facts) + _rating_claims(copy, facts) + _quantity_claims(copy, facts)
-    claims += _feature_claims(copy, facts)
+    claims += _feature_claims(copy, facts) + _product_type_claims(copy, facts)
     for kind, pattern in PATTERNS.items():
         claims += [
             Claim(kind, match.group(0).strip(), False, f"a {kind} claim the facts cannot back")

@@ -5,18 +5,21 @@ delimited blocks that the system message declares to be data, never instructions
 copy comes from the target: a shopper the purchase predictor rates as likely to buy gets urgency and
 the price; otherwise the simulated segment decides (researchers get specifications, gift shoppers an
 occasion). :func:`generate_copies` decodes a batch of prompts with any ``generate`` settings;
-:func:`greedy_by_hand` is the decoding loop written out, with the KV cache.
+:func:`greedy_by_hand` is the decoding loop written out, with the KV cache; :func:`best_of_n` samples
+candidates in rounds and keeps, for every request, the best one that passes the faithfulness check.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import pandas as pd
 import torch
 
-from helpers.copy_validation import ProductFacts
+from helpers.copy_validation import CopyCheck, ProductFacts, check_copy
 
 SEGMENT_ANGLES = {
     "high_intent": "a shopper who is ready to buy: create urgency and state the price",
@@ -26,7 +29,9 @@ SEGMENT_ANGLES = {
     "researcher": "a shopper who compares products: state the specifications precisely",
     "gift_shopper": "a shopper looking for a gift: suggest it as a present for an occasion",
 }
-HIGH_INTENT = 0.5  # propensity (calibrated purchase probability) from which urgency beats the segment's angle
+# Propensity is the percentile rank of the purchase predictor's score (0 lowest, 1 highest): a rank needs
+# no calibration, and "the top fifth" is how a campaign is planned anyway.
+HIGH_INTENT = 0.8
 UNIT_WORDS = {
     "hours": "hours",
     "days": "days",
@@ -44,6 +49,35 @@ SYSTEM_PROMPT = (
 )
 
 
+def copy_targets(
+    events: pd.DataFrame, sessions: pd.DataFrame, n_products: int, per_product: int
+) -> pd.DataFrame:
+    """Shoppers to write copy for: the ``n_products`` products most often viewed last in a session (taken
+    from each category in turn), each with ``per_product`` sessions that ended on it, from as many
+    different segments as there are.
+
+    Returns one row per (product, session): ``product_id``, ``session_id``, ``segment``, ``text``.
+    """
+    views = events[events["event"] == "view"]
+    last_viewed = views.groupby("session_id")["product_id"].last().rename("product_id")
+    shoppers = sessions.set_index("session_id")[["segment", "category", "text"]].join(
+        last_viewed, how="inner"
+    )
+    popularity = shoppers.groupby(["category", "product_id"]).size().rename("n").reset_index()
+    popularity = popularity.sort_values(["n", "product_id"], ascending=[False, True], kind="stable")
+    popularity["rank"] = popularity.groupby("category").cumcount()  # 0: the category's most viewed
+    products = popularity.sort_values(["rank", "category"], kind="stable")["product_id"].head(n_products)
+    rows = []
+    for product in products:
+        viewers = shoppers[shoppers["product_id"] == product].reset_index()
+        # One session per segment first (round robin over segments), then more of the same segments.
+        viewers = viewers.assign(turn=viewers.groupby("segment").cumcount()).sort_values(
+            ["turn", "session_id"], kind="stable"
+        )
+        rows.append(viewers.head(per_product))
+    return pd.concat(rows, ignore_index=True)[["product_id", "session_id", "segment", "text"]]
+
+
 def angle_for(segment: str, propensity: float | None = None) -> str:
     """The angle of the copy: urgency for likely buyers, else the segment's angle."""
     if propensity is not None and propensity >= HIGH_INTENT:
@@ -53,28 +87,80 @@ def angle_for(segment: str, propensity: float | None = None) -> str:
     return SEGMENT_ANGLES[segment]
 
 
-def facts_block(facts: ProductFacts) -> str:
-    """The product's facts, one per line, with units written out (what the copy may state)."""
-    lines = [f"product: {facts.title}", f"brand: {facts.brand}", f"price: ${facts.price:,.2f}"]
-    lines += [f"rating: {facts.rating:.1f} out of 5 stars", f"colour: {facts.color}"] if facts.color else []
+def headline_attribute(facts: ProductFacts) -> str:
+    """The attribute every copy of a product must state: its first one that is not a yes/no feature."""
+    names = [name for name, value in facts.attributes.items() if not isinstance(value, bool)]
+    if not names:
+        raise ValueError(f"{facts.title!r} has no attribute a copy could state")
+    return names[0]
+
+
+def fact_lines(facts: ProductFacts) -> dict[str, str]:
+    """Attribute -> how the prompt states it, units written out. A feature the product lacks is left
+    out: "noise cancelling: no" only invites a small model to write "noise cancelling"."""
+    lines = {"title": f"product: {facts.title}", "brand": f"brand: {facts.brand}"}
+    lines |= {"price": f"price: ${facts.price:,.2f}", "rating": f"rating: {facts.rating:.1f} out of 5 stars"}
+    lines |= {"color": f"colour: {facts.color}"} if facts.color else {}
     for name, value in facts.attributes.items():
         stem, _, unit = name.rpartition("_")
         if unit in UNIT_WORDS and stem:
-            lines.append(f"{stem.replace('_', ' ')}: {value:g} {UNIT_WORDS[unit]}")
+            lines[name] = f"{stem.replace('_', ' ')}: {value:g} {UNIT_WORDS[unit]}"
         elif isinstance(value, bool):
-            lines.append(f"{name.replace('_', ' ')}: {'yes' if value else 'no'}")
+            lines |= {name: name.replace("_", " ")} if value else {}
         else:
-            lines.append(f"{name.replace('_', ' ')}: {value}")
-    return "\n".join(lines)
+            lines[name] = f"{name.replace('_', ' ')}: {value}"
+    return lines
 
 
-def copy_messages(facts: ProductFacts, angle: str, review: str | None = None) -> list[dict[str, str]]:
-    """Chat messages asking for two sentences of copy for ``angle``, facts (and a review) as data blocks."""
+def facts_block(facts: ProductFacts) -> str:
+    """The product's facts, one per line (what the copy may state)."""
+    return "\n".join(fact_lines(facts).values())
+
+
+# A worked example shown before the request (one-shot prompting): a 135 M model copies a format it has
+# seen far more reliably than one it is told about. Not a catalog product.
+EXAMPLE_FACTS = ProductFacts(
+    title="Garmin Nova 512 Smartwatch",
+    brand="Garmin",
+    price=219.99,
+    rating=4.3,
+    color="black",
+    attributes={"battery_days": 7, "water_resistance_m": 50},
+)
+EXAMPLE_COPY = (
+    "The Garmin Nova 512 Smartwatch lasts 7 days on a charge and is water resistant to 50 m. "
+    "Rated 4.3 out of 5 stars, it is yours for $219.99."
+)
+
+
+def _request(facts: ProductFacts, angle: str, review: str | None, must_mention: Sequence[str]) -> str:
     data = f"<facts>\n{facts_block(facts)}\n</facts>"
     if review:
         data += f"\n<review>\n{review}\n</review>"
-    request = f"Write two sentences of product copy for {angle}.\n\n{data}"
-    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": request}]
+    lines = fact_lines(facts)
+    mention = "".join(f" Mention its {lines[name]}." for name in must_mention)
+    return f"Write two sentences of product copy for {angle}. Name the product.{mention}\n\n{data}"
+
+
+def copy_messages(
+    facts: ProductFacts,
+    angle: str,
+    review: str | None = None,
+    must_mention: Sequence[str] = (),
+    one_shot: bool = False,
+) -> list[dict[str, str]]:
+    """Chat messages asking for two sentences of copy for ``angle``, facts (and a review) as data blocks.
+
+    ``must_mention`` names attributes the copy has to state; the request names them as the facts do.
+    ``one_shot`` puts a worked example (:data:`EXAMPLE_FACTS` and :data:`EXAMPLE_COPY`) first.
+    """
+    messages = [{"role": "system", "content": SYSTEM_PROMPT}]
+    if one_shot:
+        example = _request(
+            EXAMPLE_FACTS, SEGMENT_ANGLES["researcher"], None, [headline_attribute(EXAMPLE_FACTS)]
+        )
+        messages += [{"role": "user", "content": example}, {"role": "assistant", "content": EXAMPLE_COPY}]
+    return messages + [{"role": "user", "content": _request(facts, angle, review, must_mention)}]
 
 
 @dataclass
@@ -115,6 +201,17 @@ def generate_copies(
     return Generation(texts, sum(_generated_length(row, tokenizer.eos_token_id) for row in new), seconds)
 
 
+def complete_sentences(text: str) -> str:
+    """The copy up to its last complete sentence, before any blank line or markup tag.
+
+    A reply cut off by ``max_new_tokens`` can end in "$18" of "$181.99", a false claim; after a blank line
+    or a tag such as ``<facts>`` a small model tends to echo its prompt instead of writing copy.
+    """
+    text = re.split(r"\n\s*\n|</?\w+>", text, maxsplit=1)[0].strip()
+    ends = [match.end() for match in re.finditer(r"[.!?](?=\s|$)", text)]
+    return text[: ends[-1]] if ends else ""
+
+
 def _generated_length(tokens: torch.Tensor, eos_token_id: int) -> int:
     """Tokens up to and including the first end-of-text; the rest of the row is padding."""
     ends = (tokens == eos_token_id).nonzero()
@@ -139,6 +236,88 @@ def greedy_by_hand(
         # Only the new token goes in: keys and values of all earlier positions come from the cache.
         outputs = model(input_ids=next_token, cache=outputs.cache, use_cache=True)
     return tokens
+
+
+@dataclass(frozen=True)
+class CopyRequest:
+    """One copy to write: the conversation that asks for it and what it is checked against."""
+
+    messages: list[dict[str, str]]
+    facts: ProductFacts
+    must_mention: tuple[str, ...] = ()
+
+
+@dataclass
+class ValidatedCopies:
+    """Every candidate :func:`best_of_n` drew and the copy it kept for each request (None: none passed)."""
+
+    candidates: pd.DataFrame  # request, round, text, passed, unsupported, missing, supported_claims
+    chosen: list[str | None]
+    checks: list[CopyCheck] = field(repr=False)  # one per candidate, in the order of ``candidates``
+    seconds: float = 0.0
+
+    @property
+    def copy_pass_rate(self) -> float:
+        """Share of requests that got a passing copy."""
+        return sum(text is not None for text in self.chosen) / len(self.chosen)
+
+    @property
+    def candidate_pass_rate(self) -> float:
+        """Share of single samples that passed."""
+        return float(self.candidates["passed"].mean())
+
+
+def _best_passing(candidates: pd.DataFrame) -> str | None:
+    """The passing candidate that states the most supported facts (the shorter one on a tie)."""
+    passing = candidates[candidates["passed"]]
+    if passing.empty:
+        return None
+    ranked = passing.assign(length=passing["text"].str.len())
+    return ranked.sort_values(["supported_claims", "length"], ascending=[False, True], kind="stable")[
+        "text"
+    ].iloc[0]
+
+
+def best_of_n(
+    model, tokenizer, requests: Sequence[CopyRequest], n: int, per_round: int = 2, **decoding
+) -> ValidatedCopies:
+    """Sample up to ``n`` candidates per request, ``per_round`` at a time in one batch, and keep the best
+    that passes :func:`~helpers.copy_validation.check_copy`; a request stops drawing once one passes.
+
+    Candidates are cut to complete sentences (:func:`complete_sentences`) before the check.
+    """
+    if n < 1 or per_round < 1:
+        raise ValueError(f"n and per_round must be >= 1, got n={n}, per_round={per_round}")
+    rows, checks, started = [], [], time.perf_counter()
+    pending = list(range(len(requests)))
+    for round_number in range(-(-n // per_round)):
+        k = min(per_round, n - round_number * per_round)
+        if not pending or k < 1:
+            break
+        generation = generate_copies(
+            model, tokenizer, [requests[i].messages for i in pending], num_return_sequences=k, **decoding
+        )
+        for j, raw in enumerate(generation.texts):
+            request = requests[pending[j // k]]
+            text = complete_sentences(raw)
+            check = check_copy(text, request.facts, request.must_mention)
+            checks.append(check)
+            rows.append(
+                {
+                    "request": pending[j // k],
+                    "round": round_number,
+                    "text": text,
+                    "passed": check.passed,
+                    "unsupported": len(check.unsupported),
+                    "missing": len(check.missing),
+                    "supported_claims": len(check.claims) - len(check.unsupported),
+                }
+            )
+        done = {row["request"] for row in rows if row["passed"]}
+        pending = [i for i in pending if i not in done]
+    candidates = pd.DataFrame(rows)
+    chosen = [_best_passing(candidates[candidates["request"] == i]) for i in range(len(requests))]
+    return ValidatedCopies(candidates, chosen, checks, time.perf_counter() - started)
 
 
 def distinct_n(texts: Sequence[str], n: int) -> float:

@@ -1,4 +1,5 @@
-"""Figures the notebooks share: attention maps (notebook 01) and training curves (notebooks 03 and 04).
+"""Figures the notebooks share: attention maps (notebook 01), training curves (notebooks 03 and 04) and
+several measures of several methods side by side (notebook 06's decoding strategies).
 
 Every figure has titles, axis labels and units. The functions draw and return the axes or the figure;
 the notebook calls ``plt.show()``.
@@ -122,6 +123,33 @@ def training_curves(
         ax.set(title=f"{title_prefix}{title}", xlabel="optimizer step", ylabel=label)
         if column == "padding_fraction":
             ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
+    fig.tight_layout()
+    return fig
+
+
+def measure_bars(
+    table: pd.DataFrame, measures: dict[str, str], title: str = "", highlight: str | None = None
+) -> Figure:
+    """One panel of horizontal bars per measure, one bar per row of ``table`` (labelled by its index).
+
+    ``measures`` maps a column to its axis label (with the unit or the range); ``highlight`` names the
+    row drawn in a second colour (the chosen method).
+    """
+    missing = [column for column in measures if column not in table]
+    if missing or table.empty:
+        raise ValueError(f"table has no column(s) {missing}" if missing else "table is empty")
+    fig, axes = plt.subplots(
+        1, len(measures), figsize=(3.6 * len(measures), 0.45 * len(table) + 1.4), sharey=True, squeeze=False
+    )
+    labels = [str(label) for label in table.index]
+    colours = ["tab:orange" if label == highlight else "tab:blue" for label in labels]
+    for ax, (column, label) in zip(axes[0], measures.items(), strict=True):
+        ax.barh(labels, table[column], color=colours)
+        ax.set(xlabel=label, title=label.split(" (")[0])
+    axes[0][0].invert_yaxis()  # the first row on top (the panels share the y axis)
+    axes[0][0].set_ylabel(table.index.name or "")
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     return fig
 

@@ -19,6 +19,8 @@ module                                         checkers
                                                ``check_special_tokens``
 :mod:`helpers.exercises.predictor` (03)        ``check_pos_weight``, ``check_bce_loss``
 :mod:`helpers.exercises.training` (04)         ``check_grad_accumulation``, ``check_learning_rate``
+:mod:`helpers.exercises.evaluation` (05)       ``check_top_decile_lift``, ``check_best_contacts``
+:mod:`helpers.exercises.copywriting` (06)      ``check_faithful_copy``, ``check_unsupported_kinds``
 =============================================  ==================================================
 
 :mod:`helpers.exercises.base` holds the building blocks (:func:`~helpers.exercises.base.fail`,

@@ -1,0 +1,108 @@
+"""Automatic measures of a set of marketing copies: faithfulness, coverage, diversity, readability, tone.
+
+None of them says a copy is *good*; each catches one way a set of copies goes wrong:
+
+===================  ==============================================================================
+measure              catches
+===================  ==============================================================================
+unsupported rate     copies with a claim the facts do not back (:mod:`helpers.copy_validation`)
+attribute coverage   copies that skip the attribute they were asked to state
+distinct-1/2         the same words and word pairs in every copy (:func:`~helpers.copywriting.distinct_n`)
+self-BLEU            copies that are near-copies of each other (sacrebleu; 0 all different, 1 identical)
+reading ease         Flesch reading ease, 0-100, higher is easier (60-70: plain English)
+sentiment            VADER compound score, -1 to 1: copy should sound positive
+===================  ==============================================================================
+
+Reading ease counts syllables with pyphen's hyphenation dictionary. (textstat would look words up in
+NLTK's CMU dictionary, which it downloads on first use: the workbook runs offline.)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import cache
+
+import numpy as np
+
+from helpers.copy_validation import ProductFacts, check_copy
+from helpers.copywriting import distinct_n
+
+WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
+
+
+@cache
+def _hyphenator():
+    import pyphen
+
+    return pyphen.Pyphen(lang="en_US")
+
+
+def syllables(word: str) -> int:
+    """Syllables of one word: hyphenation points + 1 (pyphen's dictionary, as textstat falls back to)."""
+    return len(_hyphenator().positions(word.lower())) + 1
+
+
+def reading_ease(text: str) -> float:
+    """Flesch reading ease: 206.835 − 1.015 · words per sentence − 84.6 · syllables per word."""
+    words = WORD.findall(text)
+    if not words:
+        return float("nan")
+    sentences = max(1, len(re.findall(r"[.!?]+(?=\s|$)", text)))
+    return 206.835 - 1.015 * len(words) / sentences - 84.6 * sum(map(syllables, words)) / len(words)
+
+
+def self_bleu(texts: Sequence[str]) -> float:
+    """Mean BLEU (0-1) of each text against all the others as references: high means repetitive."""
+    import sacrebleu
+
+    texts = [text for text in texts if text]
+    if len(texts) < 2:
+        return float("nan")
+    scores = [
+        sacrebleu.sentence_bleu(text, texts[:i] + texts[i + 1 :]).score / 100 for i, text in enumerate(texts)
+    ]
+    return float(np.mean(scores))
+
+
+@cache
+def _vader():
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+def vader_compound(texts: Sequence[str]) -> np.ndarray:
+    """VADER's compound sentiment of each text, from -1 (negative) to 1 (positive)."""
+    return np.array([_vader().polarity_scores(text)["compound"] for text in texts])
+
+
+def copy_summary(
+    texts: Sequence[str], facts: Sequence[ProductFacts], must_mention: Sequence[Sequence[str]]
+) -> dict[str, float]:
+    """All the measures above for one set of copies (``texts[i]`` describes ``facts[i]``).
+
+    ``passed`` is the share that passes :func:`~helpers.copy_validation.check_copy` with ``must_mention``;
+    ``coverage`` the share of requested attributes stated. Empty copies count as failures.
+    """
+    if not (len(texts) == len(facts) == len(must_mention)) or not texts:
+        raise ValueError(
+            f"need as many texts, facts and must_mention lists (got {len(texts)}, "
+            f"{len(facts)}, {len(must_mention)}), at least one"
+        )
+    checks = [check_copy(t, f, m) for t, f, m in zip(texts, facts, must_mention, strict=True)]
+    requested = sum(len(m) for m in must_mention)
+    written = [t for t in texts if t]
+    return {
+        "words": float(np.mean([len(t.split()) for t in texts])),
+        "passed": float(np.mean([c.passed for c in checks])),
+        "unsupported_rate": float(
+            np.mean([bool(c.unsupported) or not t for c, t in zip(checks, texts, strict=True)])
+        ),
+        "coverage": 1 - sum(len(c.missing) for c in checks) / requested if requested else float("nan"),
+        "distinct1": distinct_n(written, 1),
+        "distinct2": distinct_n(written, 2),
+        "self_bleu": self_bleu(written),
+        "reading_ease": float(np.nanmean([reading_ease(t) for t in written])) if written else float("nan"),
+        "sentiment": float(vader_compound(written).mean()) if written else float("nan"),
+    }
