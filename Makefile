@@ -8,6 +8,7 @@ REQUIREMENTS := requirements.txt requirements-assets.txt pyproject.toml Makefile
 STAMP := $(VENV)/.setup-$(shell cat $(REQUIREMENTS) | sha256sum | cut -c1-16)
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.ipynb))
 PARAMS ?=
+ALEXA_REVIEWS := $(abspath ../shared/data/amazon_alexa_reviews/amazon_alexa.tsv)
 
 .PHONY: setup run test lab bench lint clean
 
@@ -31,6 +32,11 @@ test: setup
 	$(PY) -m pytest tests || [ $$? -eq 5 ]
 	WORKBOOK_REPORTS_DIR="$(CURDIR)/build/nbval-reports" $(PY) -m pytest --nbval-lax --nbval-cell-timeout=900 \
 		-p no:cacheprovider $(NOTEBOOKS) || [ $$? -eq 5 ]
+	@# The data-dependent run: notebook 07 on real reviews, where the shared data sets are present.
+	@if [ -f "$(ALEXA_REVIEWS)" ]; then \
+		$(PY) -m helpers.run_notebooks notebooks/07_sentiment.ipynb --out build/real-data-reports \
+			-p train_path "$(ALEXA_REVIEWS)" -p train_preset alexa; \
+	else echo "no $(ALEXA_REVIEWS): the run of notebook 07 on real reviews is skipped"; fi
 
 # JupyterLab stays offline like the notebooks: the workbook's settings (jupyter/lab-overrides.json, copied
 # to the venv's lab settings) never fetch news or check for updates, so the lab never asks on first start,

@@ -14,6 +14,7 @@ from helpers.copy_validation import ProductFacts, check_copy
 from helpers.copywriting import CopyRequest, Generation, best_of_n, headline_attribute
 from helpers.sim.catalog import make_catalog
 from helpers.training import TrainConfig
+from tiny_models import tiny_chat_model_and_tokenizer
 
 EARBUDS = ProductFacts(
     "Apple Air 876 Wireless Earbuds", "Apple", 106.99, 3.8, "silver", {"battery_hours": 10}
@@ -84,31 +85,6 @@ def test_copy_measures() -> None:
     assert summary["coverage"] == pytest.approx(1 / 3)  # the invented number does not state the real one
     with pytest.raises(ValueError, match="as many"):
         copy_summary([GOOD], [EARBUDS, EARBUDS], [[]])
-
-
-def tiny_chat_model_and_tokenizer():
-    from transformers import BertTokenizerFast, LlamaConfig, LlamaForCausalLM
-
-    words = ["[PAD]", "[UNK]", "[SEP]", "user", "assistant", "meet", "the", "earbuds", "10", "hours", "."]
-    tokenizer = BertTokenizerFast(vocab={w: i for i, w in enumerate(words)}, do_lower_case=True)
-    tokenizer.eos_token = "[SEP]"
-    tokenizer.chat_template = (
-        "{% for m in messages %}{{ m['role'] }} {{ m['content'] }} [SEP] {% endfor %}"
-        "{% if add_generation_prompt %}assistant {% endif %}"
-    )
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=len(words),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=64,
-        eos_token_id=2,
-        pad_token_id=0,
-    )
-    return LlamaForCausalLM(config), tokenizer
 
 
 def test_copy_pairs_learn_only_the_copy_and_the_loss_is_hugging_faces() -> None:

@@ -14,6 +14,7 @@ from helpers.copywriting import (
     facts_block,
     greedy_by_hand,
 )
+from tiny_models import tiny_chat_model_and_tokenizer
 
 LAPTOP = ProductFacts(
     title="Apple Pulse 363 Laptop",
@@ -72,22 +73,8 @@ def test_distinct_n() -> None:
 
 
 def test_greedy_by_hand_equals_generate() -> None:
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=50,
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=64,
-        eos_token_id=49,
-        pad_token_id=0,
-    )
-    model = LlamaForCausalLM(config).eval()
-    prompt = torch.tensor([[3, 14, 15, 9, 26]])
+    model = tiny_chat_model_and_tokenizer()[0].eval()
+    prompt = torch.tensor([[3, 14, 15, 9, 16]])
     by_hand = greedy_by_hand(model, prompt, max_new_tokens=12)
     generated = model.generate(
         prompt, max_new_tokens=12, min_new_tokens=12, do_sample=False, eos_token_id=None

@@ -148,3 +148,15 @@ def test_measure_bars_draws_one_panel_per_measure_and_highlights_a_row():
     with pytest.raises(ValueError, match="no column"):
         measure_bars(table, {"c": "x"})
     plt.close("all")
+
+
+def test_confusion_matrices_one_panel_per_method_rows_normalised():
+    from helpers.evaluation_plots import confusion_matrices
+
+    labels = np.array([0, 0, 1, 1, 1])
+    fig = confusion_matrices(labels, {"a": np.array([0, 1, 1, 1, 0]), "b": labels}, ["neg", "pos"])
+    assert [ax.get_title() for ax in fig.axes] == ["a", "b"]
+    assert fig.axes[0].get_xlabel() == "predicted class" and fig.axes[0].get_ylabel() == "true class"
+    texts = [t.get_text() for t in fig.axes[1].texts]
+    assert texts == ["2\n100%", "0\n0%", "0\n0%", "3\n100%"]
+    plt.close("all")

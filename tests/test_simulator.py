@@ -197,3 +197,15 @@ def test_purchase_splits_are_three_user_disjoint_sides() -> None:
     )
     buyers = splits.train["purchased"]
     assert splits.pos_weight == pytest.approx((~buyers).sum() / buyers.sum())
+
+
+def test_review_sample_has_the_simulated_reviews_columns_and_is_reproducible() -> None:
+    from helpers.sim.catalog import make_catalog
+    from helpers.sim.reviews import review_sample
+
+    catalog = make_catalog(0)
+    first, again = review_sample(catalog, 300, seed=3), review_sample(catalog, 300, seed=3)
+    pd.testing.assert_frame_equal(first, again)
+    assert len(first) == 300 and first["product_id"].nunique() > 100
+    assert set(first["sentiment"]) == {"neg", "neu", "pos"} and (first["session_id"] == -1).all()
+    assert not review_sample(catalog, 300, seed=4)["text"].equals(first["text"])

@@ -60,3 +60,56 @@ def toy_task(n: int, seed: int = 0, positive_rate: float = 0.4) -> tuple[list[st
         texts.append(" ".join(words))
         labels.append(float(positive))
     return texts, np.array(labels)
+
+
+def tiny_chat_model_and_tokenizer():
+    """A 2-layer Llama and a word-level tokenizer with a ChatML-like template (one token per word)."""
+    from transformers import BertTokenizerFast, LlamaConfig, LlamaForCausalLM
+
+    words = [
+        "[PAD]",
+        "[UNK]",
+        "[SEP]",
+        "user",
+        "assistant",
+        "system",
+        "meet",
+        "the",
+        "earbuds",
+        "10",
+        "hours",
+        ".",
+    ]
+    words += [
+        "review",
+        ":",
+        "negative",
+        "positive",
+        "neutral",
+        "great",
+        "bad",
+        "answer",
+        "with",
+        "one",
+        "word",
+        ",",
+    ]
+    tokenizer = BertTokenizerFast(vocab={w: i for i, w in enumerate(words)}, do_lower_case=True)
+    tokenizer.eos_token = "[SEP]"
+    tokenizer.chat_template = (
+        "{% for m in messages %}{{ m['role'] }} {{ m['content'] }} [SEP] {% endfor %}"
+        "{% if add_generation_prompt %}assistant {% endif %}"
+    )
+    torch.manual_seed(0)
+    config = LlamaConfig(
+        vocab_size=len(words),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=64,
+        eos_token_id=2,
+        pad_token_id=0,
+    )
+    return LlamaForCausalLM(config), tokenizer

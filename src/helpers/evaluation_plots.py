@@ -6,7 +6,7 @@ labels and units, and returns the figure; the notebook calls ``plt.show()``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -140,5 +140,35 @@ def interval_chart(table: pd.DataFrame, metric: str = "roc_auc", title: str = ""
         ax.set(title=name, xlabel=f"{metric.replace('_', '-').upper()} with 95 % bootstrap interval")
         ax.grid(axis="x", alpha=0.4)
     fig.suptitle(title or "Test results with 95 % confidence intervals")
+    fig.tight_layout()
+    return fig
+
+
+def confusion_matrices(
+    labels, predictions: Mapping[str, np.ndarray], classes: Sequence[str], title: str = ""
+) -> Figure:
+    """One confusion matrix per method, rows normalised (each true class sums to 1), counts annotated."""
+    from sklearn.metrics import confusion_matrix
+
+    y = np.asarray(labels)
+    fig, axes = plt.subplots(1, len(predictions), figsize=(3.2 * len(predictions), 3.4), squeeze=False)
+    for ax, (name, predicted) in zip(axes[0], predictions.items(), strict=True):
+        counts = confusion_matrix(y, predicted, labels=range(len(classes)))
+        shares = counts / counts.sum(axis=1, keepdims=True).clip(min=1)
+        ax.imshow(shares, vmin=0, vmax=1, cmap="Blues")
+        for (i, j), count in np.ndenumerate(counts):
+            ax.text(
+                j,
+                i,
+                f"{count}\n{shares[i, j]:.0%}",
+                ha="center",
+                va="center",
+                color="white" if shares[i, j] > 0.6 else "black",
+                fontsize=8,
+            )
+        ax.set_xticks(range(len(classes)), classes)
+        ax.set_yticks(range(len(classes)), classes)
+        ax.set(title=name, xlabel="predicted class", ylabel="true class")
+    fig.suptitle(title or "Confusion matrices (share of each true class, with counts)")
     fig.tight_layout()
     return fig

@@ -22,7 +22,7 @@ from sklearn.model_selection import cross_val_predict
 from helpers.batching import TextDataset
 from helpers.inference import predict_logits
 from helpers.layer_cache import UpperLayers, frozen_pass
-from helpers.objectives import binary_loss, pos_weight_for
+from helpers.objectives import binary_loss, multiclass_loss, pos_weight_for
 from helpers.predictor import Predictor, fit_linear_probe, linear_probe, warm_start_head
 from helpers.runtime import seed_everything
 from helpers.training import TrainConfig, train
@@ -35,7 +35,7 @@ class LpftResult:
     predictor: Predictor
     probe_probabilities: dict[str, np.ndarray]
     logits: dict[str, np.ndarray]  # fine-tuned, with the class weight's shift (see notebook 03)
-    pos_weight: float
+    pos_weight: float  # two classes: the positives' weight in the loss; more classes: nan (balanced weights)
     train_probe_out_of_fold: np.ndarray  # the probe's 5-fold out-of-fold probabilities, for stacking
 
 
@@ -49,11 +49,19 @@ def fit_lpft(
     max_length: int,
     n_frozen: int = 2,
     device: torch.device | str = "cpu",
+    n_classes: int = 2,
 ) -> LpftResult:
-    """Fit the LP-FT predictor on ``train_texts`` and score each split of ``score_texts`` (name → texts)."""
+    """Fit the LP-FT predictor on ``train_texts`` and score each split of ``score_texts`` (name → texts).
+
+    Two classes (labels 0/1): one logit, binary cross-entropy with ``pos_weight``, probabilities of class 1.
+    ``n_classes`` > 2 (labels 0 … K−1): K logits, cross-entropy with balanced class weights, and every
+    probability matrix has one column per class.
+    """
     labels = np.asarray(train_labels, dtype=np.float32)
     seed_everything(config.seed)
-    model = Predictor.from_pretrained(encoder_name, pooling="mean").to(device)
+    binary = n_classes == 2
+    model = Predictor.from_pretrained(encoder_name, pooling="mean", n_outputs=1 if binary else n_classes)
+    model = model.to(device)
     train_cache, train_vectors = frozen_pass(
         model,
         TextDataset(train_texts, labels, tokenizer, max_length),
@@ -77,17 +85,22 @@ def fit_lpft(
     )
     warm_start_head(model, probe)
     upper = UpperLayers(model, n_frozen)
-    pos_weight = pos_weight_for(labels)
-    train(upper, train_cache, None, config, loss_fn=binary_loss(pos_weight), device=device)
+    if binary:
+        pos_weight, loss_fn = pos_weight_for(labels), binary_loss(pos_weight_for(labels))
+    else:
+        counts = np.bincount(labels.astype(int), minlength=n_classes)
+        pos_weight, loss_fn = float("nan"), multiclass_loss(len(labels) / (n_classes * np.maximum(counts, 1)))
+    train(upper, train_cache, None, config, loss_fn=loss_fn, device=device)
+    column = 1 if binary else slice(None)
     return LpftResult(
         predictor=model,
         probe_probabilities={
-            name: probe.predict_proba(vectors)[:, 1] for name, (_, vectors) in caches.items()
+            name: probe.predict_proba(vectors)[:, column] for name, (_, vectors) in caches.items()
         },
         logits={
             name: predict_logits(upper, cache, batch_size=config.eval_batch_size)
             for name, (cache, _) in caches.items()
         },
         pos_weight=pos_weight,
-        train_probe_out_of_fold=out_of_fold[:, 1],
+        train_probe_out_of_fold=out_of_fold[:, column],
     )

@@ -78,3 +78,13 @@ def call_learner(fn: Callable[..., Any], *args: Any, hint: str = "") -> Any:
             f"your function raised {type(error).__name__}: {error}",
             f"it was called with inputs {shapes}" + (f"; {hint}" if hint else ""),
         )
+
+
+def as_number(answer: Any, what: str) -> float:
+    """The answer as one float (a NumPy scalar or a one-element array is accepted too)."""
+    import numpy as np
+
+    try:
+        return float(np.asarray(answer, dtype=float).reshape(-1)[0])
+    except (TypeError, ValueError, IndexError):
+        fail(f"{what} should be a number, got {type(answer).__name__}", "compute it as a float")

@@ -8,22 +8,15 @@ from typing import Any
 import numpy as np
 
 from helpers.evaluation import profit_curve, top_decile_lift
-from helpers.exercises.base import checker, fail, require
+from helpers.exercises.base import as_number, checker, fail, require
 
 __all__ = ["check_best_contacts", "check_top_decile_lift"]
-
-
-def _number(answer: Any, what: str) -> float:
-    try:
-        return float(np.asarray(answer, dtype=float).reshape(-1)[0])
-    except (TypeError, ValueError, IndexError):
-        fail(f"{what} should be a number, got {type(answer).__name__}", "compute it as a float")
 
 
 @checker
 def check_top_decile_lift(answer: Any, labels: Any, scores: Any) -> bool:
     """``answer`` is the purchase rate of the top 10 % by score divided by the overall purchase rate."""
-    value = _number(answer, "the lift")
+    value = as_number(answer, "the lift")
     y, s = np.asarray(labels).astype(int), np.asarray(scores, dtype=float)
     expected = top_decile_lift(y, s)
     top = y[np.argsort(-s, kind="stable")[: -(-len(y) // 10)]]
@@ -47,7 +40,7 @@ def check_top_decile_lift(answer: Any, labels: Any, scores: Any) -> bool:
 @checker
 def check_best_contacts(answer: Any, labels: Any, scores: Any, contact_cost: float, margin: float) -> bool:
     """``answer`` is how many customers (best scores first) to contact for the largest profit."""
-    value = _number(answer, "the number of contacts")
+    value = as_number(answer, "the number of contacts")
     curve = profit_curve(labels, scores, contact_cost, margin)
     best = curve.loc[curve["profit"].idxmax()]
     if 0 < value < 1:

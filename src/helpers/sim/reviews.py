@@ -165,3 +165,17 @@ def make_reviews(
             "aspect_labels": labels,
         }
     )
+
+
+def review_sample(catalog: pd.DataFrame, n: int, seed: int = 0) -> pd.DataFrame:
+    """``n`` reviews of products drawn uniformly from ``catalog``, without simulating shoppers first.
+
+    The same review model as the simulated buyers' reviews (:func:`make_reviews`), in the amounts a text
+    classifier needs; ``session_id`` and ``user_id`` are -1 (no session wrote them).
+    """
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    rng = np.random.default_rng([seed, n])
+    products = rng.choice(catalog["product_id"].to_numpy(), size=n)
+    purchases = pd.DataFrame({"session_id": -1, "user_id": -1, "product_id": products})
+    return make_reviews(purchases, catalog, rng)

@@ -1,0 +1,256 @@
+"""Review sentiment: label schemes, an honest split, VADER with fitted thresholds, an LLM as a zero-shot
+classifier, and the scores of a classifier with bootstrap intervals.
+
+* :func:`sentiment_labels`: ``"binary"`` keeps negative (1-2 stars) and positive (4-5) reviews and drops
+  the neutral ones; ``"3class"`` keeps all three.
+* :func:`split_reviews`: by product when the reviews name products (a product's reviews share words, so a
+  random split would let its test reviews be recognised), else at random; no text is on both sides.
+* :class:`VaderClassifier`: VADER's compound score with thresholds chosen on the *training* split.
+* :func:`label_log_probs`: the log-probability an instruct LLM gives each label word ("negative",
+  "positive") as its answer; the shared part of the prompt (instruction and few-shot examples) is run
+  once and its KV cache reused for every review.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.metrics import f1_score
+
+from helpers.params import check_choice
+
+LABEL_SCHEMES = ("binary", "3class")
+CLASSES = {"binary": ("neg", "pos"), "3class": ("neg", "neu", "pos")}
+LABEL_WORDS = {"neg": "negative", "neu": "neutral", "pos": "positive"}
+
+
+def load_sentiment_reviews(path: str, preset: str, simulated: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Reviews with a ``sentiment`` column, and a name for them: ``simulated`` (the simulator's reviews,
+    with products, categories and aspect labels) when ``path`` is empty, else the file read by
+    :func:`helpers.data.reviews.load_reviews` with ``preset`` (its report is printed)."""
+    if path == "":
+        return simulated.reset_index(drop=True), "simulator"
+    from helpers.data.reviews import load_reviews
+
+    frame, report = load_reviews(path, preset or None)
+    print(report)
+    return frame.reset_index(drop=True), Path(path).stem
+
+
+def sentiment_labels(frame: pd.DataFrame, scheme: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rows ``scheme`` keeps (a ``sentiment`` column of neg/neu/pos) and their class indices."""
+    check_choice("label_scheme", scheme, LABEL_SCHEMES)
+    classes = CLASSES[scheme]
+    kept = frame[frame["sentiment"].isin(classes)].reset_index(drop=True)
+    return kept, kept["sentiment"].map({name: i for i, name in enumerate(classes)}).to_numpy(dtype=int)
+
+
+def split_reviews(
+    frame: pd.DataFrame, test_share: float = 0.3, seed: int = 0, group_column: str = "product_id"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices (train, test): whole groups (products) on one side when ``group_column`` exists.
+
+    Texts are compared lower-cased and stripped: a test row whose text is also in train is dropped.
+    """
+    rng = np.random.default_rng(seed)
+    if group_column in frame:
+        groups = frame[group_column].unique()
+        test_groups = set(rng.permutation(groups)[: max(1, round(test_share * len(groups)))])
+        is_test = frame[group_column].isin(test_groups).to_numpy()
+    else:
+        is_test = rng.random(len(frame)) < test_share
+    normalised = frame["text"].str.lower().str.strip()
+    seen = set(normalised[~is_test])
+    train = np.flatnonzero(~is_test)
+    test = np.flatnonzero(is_test & ~normalised.isin(seen).to_numpy())
+    return train, test
+
+
+@dataclass
+class VaderClassifier:
+    """VADER's compound score (-1 … 1) cut at thresholds fitted on training data for macro-F1."""
+
+    n_classes: int
+    thresholds: tuple[float, ...] = field(default=())
+
+    @staticmethod
+    def compound(texts: Sequence[str]) -> np.ndarray:
+        from helpers.copy_metrics import vader_compound
+
+        return vader_compound(texts)
+
+    def classify(self, scores: np.ndarray) -> np.ndarray:
+        """Class index of each compound score: how many thresholds it exceeds."""
+        return np.searchsorted(np.asarray(self.thresholds), scores, side="right")
+
+    def fit(self, texts: Sequence[str], labels: np.ndarray) -> VaderClassifier:
+        """Try every threshold (pair) on a grid and keep the best macro-F1 on these texts (the middle one of
+        equally good candidates, so that the cut sits between the classes, not at the edge of one)."""
+        scores, grid = self.compound(texts), np.round(np.linspace(-0.95, 0.95, 39), 2)
+        candidates = (
+            [(t,) for t in grid]
+            if self.n_classes == 2
+            else [(low, high) for low in grid for high in grid if low < high]
+        )
+        f1 = [
+            f1_score(labels, np.searchsorted(cut, scores, side="right"), average="macro")
+            for cut in candidates
+        ]
+        best = [cut for cut, value in zip(candidates, f1, strict=True) if value == max(f1)]
+        self.thresholds = tuple(float(t) for t in best[len(best) // 2])
+        return self
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        return self.classify(self.compound(texts))
+
+
+def class_probabilities(scores: np.ndarray, are_probabilities: bool = False) -> np.ndarray:
+    """One probability column per class from a model's output: a binary model's logit (or, with
+    ``are_probabilities``, its probability) of the positive class, or one logit per class (softmax)."""
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.ndim == 1:
+        positive = scores if are_probabilities else 1 / (1 + np.exp(-scores))
+        return np.column_stack([1 - positive, positive])
+    if are_probabilities:
+        return scores
+    shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def classification_scores(
+    labels: np.ndarray, predictions: np.ndarray, n_resamples: int = 1000, seed: int = 0
+) -> dict[str, float]:
+    """Accuracy, balanced accuracy and macro-F1, each with a 95 % percentile bootstrap interval.
+
+    The classes are those present in ``labels``; a class that a resample lacks scores 0 there. Each
+    resample is scored from its confusion counts (one ``bincount``), so 1,000 resamples take milliseconds.
+    """
+    y, p = np.asarray(labels, dtype=int), np.asarray(predictions, dtype=int)
+    classes = np.unique(y)
+    k = int(max(y.max(), p.max())) + 1
+    draws = np.random.default_rng(seed).integers(0, len(y), size=(n_resamples, len(y)))
+    counts = np.stack([np.bincount(y[idx] * k + p[idx], minlength=k * k) for idx in draws]).reshape(-1, k, k)
+    full = np.bincount(y * k + p, minlength=k * k).reshape(1, k, k)
+    values = {
+        name: _from_counts(counts, classes)[name] for name in ("accuracy", "balanced_accuracy", "macro_f1")
+    }
+    estimate = _from_counts(full, classes)
+    row = {}
+    for name, resampled in values.items():
+        row[name] = float(estimate[name][0])
+        row[f"{name}_low"], row[f"{name}_high"] = (float(v) for v in np.quantile(resampled, [0.025, 0.975]))
+    return row
+
+
+def _from_counts(counts: np.ndarray, classes: np.ndarray) -> dict[str, np.ndarray]:
+    """The three scores of confusion matrices ``counts`` (resample × true × predicted)."""
+    true_positive = np.diagonal(counts, axis1=1, axis2=2)[:, classes]
+    actual, predicted = counts.sum(axis=2)[:, classes], counts.sum(axis=1)[:, classes]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        recall = np.where(actual > 0, true_positive / actual, 0.0)
+        f1 = np.where(actual + predicted > 0, 2 * true_positive / (actual + predicted), 0.0)
+    present = actual > 0
+    return {
+        "accuracy": np.diagonal(counts, axis1=1, axis2=2).sum(axis=1) / counts.sum(axis=(1, 2)),
+        "balanced_accuracy": recall.sum(axis=1) / present.sum(axis=1),
+        "macro_f1": f1.mean(axis=1),
+    }
+
+
+def few_shot_examples(
+    texts: Sequence[str], labels: np.ndarray, k: int, seed: int = 0
+) -> list[tuple[str, int]]:
+    """``k`` (text, label) pairs from training data, the classes taking turns, short texts preferred."""
+    rng = np.random.default_rng(seed)
+    by_class = {
+        c: [i for i in rng.permutation(np.flatnonzero(labels == c)) if len(texts[i]) <= 200]
+        for c in np.unique(labels)
+    }
+    chosen = [by_class[c][turn] for turn in range(k) for c in by_class if turn < len(by_class[c])][:k]
+    return [(texts[i], int(labels[i])) for i in chosen]
+
+
+def _classification_messages(instruction: str, examples, words) -> list[dict[str, str]]:
+    messages = [{"role": "system", "content": instruction}]
+    for text, label in examples:
+        messages += [
+            {"role": "user", "content": f"Review: {text}"},
+            {"role": "assistant", "content": words[label]},
+        ]
+    return messages
+
+
+@torch.no_grad()
+def label_log_probs(
+    model,
+    tokenizer,
+    texts: Sequence[str],
+    classes: Sequence[str],
+    examples: Sequence[tuple[str, int]] = (),
+    batch_size: int = 16,
+    max_review_tokens: int = 128,
+) -> np.ndarray:
+    """Log-probability of each class's label word as the model's first answer token, shape (n, K).
+
+    The instruction and the ``examples`` (few-shot turns) are the same for every review: they are run
+    once, and their KV cache is copied for each batch, so a review costs only its own tokens. Reviews are
+    cut to ``max_review_tokens`` and batched shortest first (less padding), then put back in order.
+    """
+    words = [LABEL_WORDS[c] for c in classes]
+    instruction = (
+        "You classify the sentiment of product reviews. Answer with one word: " + ", ".join(words) + "."
+    )
+    shared = _classification_messages(instruction, examples, words)
+    prefix = tokenizer.apply_chat_template(shared, tokenize=False)
+    word_ids = [tokenizer(word, add_special_tokens=False)["input_ids"][0] for word in words]
+    if len(set(word_ids)) != len(word_ids):
+        raise ValueError(f"the label words {words} share their first token; choose other words")
+    prefix_ids = tokenizer(prefix, add_special_tokens=False, return_tensors="pt")["input_ids"].to(
+        model.device
+    )
+    prefix_cache = model(input_ids=prefix_ids, use_cache=True).cache
+    cut = [tokenizer(text, add_special_tokens=False)["input_ids"][:max_review_tokens] for text in texts]
+    order = np.argsort([len(ids) for ids in cut], kind="stable")
+    scores = np.zeros((len(texts), len(words)), dtype=np.float32)
+    for start in range(0, len(texts), batch_size):
+        rows = order[start : start + batch_size]
+        batch = [tokenizer.decode(cut[i]) for i in rows]
+        scores[rows] = _score_batch(
+            model, tokenizer, shared, prefix, prefix_ids, prefix_cache, batch, word_ids
+        )
+    return scores
+
+
+def _score_batch(model, tokenizer, shared, prefix, prefix_ids, prefix_cache, batch, word_ids) -> np.ndarray:
+    """Label-word log-probabilities of one batch of reviews after the cached shared prefix."""
+    rendered = [
+        tokenizer.apply_chat_template(
+            shared + [{"role": "user", "content": f"Review: {text}"}],
+            add_generation_prompt=True,
+            tokenize=False,
+        )
+        for text in batch
+    ]
+    if not all(r.startswith(prefix) for r in rendered):
+        raise ValueError("the chat template does not render the shared turns as a common prefix")
+    suffixes = tokenizer(
+        [r[len(prefix) :] for r in rendered],
+        add_special_tokens=False,
+        padding=True,
+        padding_side="right",
+        return_tensors="pt",
+    ).to(model.device)
+    cache = copy.deepcopy(prefix_cache)
+    cache.batch_repeat_interleave(len(batch))
+    prefix_mask = torch.ones(len(batch), prefix_ids.shape[1], dtype=torch.long, device=model.device)
+    mask = torch.cat([prefix_mask, suffixes["attention_mask"]], dim=1)
+    logits = model(input_ids=suffixes["input_ids"], attention_mask=mask, cache=cache, use_cache=True).logits
+    last = suffixes["attention_mask"].sum(dim=1) - 1  # right padding: each row's last real token
+    log_probs = torch.log_softmax(logits[torch.arange(len(batch)), last].float(), dim=-1)
+    return log_probs[:, word_ids].cpu().numpy()

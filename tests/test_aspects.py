@@ -1,0 +1,74 @@
+"""Aspect detection in clauses and its scores against labelled aspects."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import aspects as asp
+
+
+def test_clauses_split_sentences_and_contrasts() -> None:
+    text = "Pretty good. Falls out of my ears but sound is not bad at all. Arrived a day early!"
+    assert asp.clauses(text) == [
+        "Pretty good",
+        "Falls out of my ears",
+        "sound is not bad at all",
+        "Arrived a day early",
+    ]
+    assert asp.clauses("") == []
+
+
+def test_candidates_follow_the_category() -> None:
+    earbuds = asp.candidate_aspects("earbuds")
+    assert {"sound", "battery", "fit", "value", "delivery", "quality"} == set(earbuds)
+    assert set(asp.candidate_aspects(None)) == set(asp.ASPECT_DESCRIPTIONS)
+
+
+def test_keywords_match_whole_words_among_the_candidates() -> None:
+    assert asp.keyword_aspects("The battery dies fast", ["battery", "sound"]) == {"battery"}
+    assert asp.keyword_aspects("Unboxing was fun", ["delivery"]) == set()  # "box" inside a word is no match
+    assert asp.keyword_aspects("great sound", ["battery"]) == set()
+
+
+def test_embedding_aspects_use_cosine_similarity() -> None:
+    clauses = np.array([[1.0, 0.0], [0.6, 0.8], [0.0, -1.0]])
+    aspects = np.array([[2.0, 0.0], [0.0, 3.0]])
+    assert asp.embedding_aspects(clauses, aspects, [0, 1], 0.7) == [{0}, {1}, set()]
+    assert asp.embedding_aspects(clauses, aspects, [1], 0.5) == [set(), {1}, set()]
+
+
+def test_aspect_table_and_scores() -> None:
+    reviews = pd.DataFrame(
+        {
+            "text": ["Battery dies fast but the sound is great.", "Arrived late."],
+            "category": ["earbuds", "earbuds"],
+            "aspect_labels": [
+                json.dumps({"battery": "neg", "sound": "pos"}),
+                json.dumps({"delivery": "neg"}),
+            ],
+        }
+    )
+
+    def detect(parts, category):
+        return [asp.keyword_aspects(p, asp.candidate_aspects(category)) for p in parts]
+
+    def polarity(clauses):
+        return np.array([0.9 if "great" in c else 0.1 for c in clauses])
+
+    table = asp.aspect_table(reviews, detect, polarity)
+    assert list(zip(table["review"], table["aspect"], strict=True)) == [
+        (0, "battery"),
+        (0, "sound"),
+        (1, "delivery"),
+    ]
+    scores = asp.score_aspects(reviews, table)
+    assert scores["aspect_detection_f1"] == pytest.approx(1.0) and scores["aspect_polarity_accuracy"] == 1.0
+    missed = asp.score_aspects(reviews, table[table["aspect"] != "delivery"])
+    assert (
+        missed["aspect_detection_recall"] == pytest.approx(2 / 3)
+        and missed["aspect_detection_precision"] == 1.0
+    )

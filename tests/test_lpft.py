@@ -1,0 +1,57 @@
+"""fit_lpft, the LP-FT recipe in one call, with two classes and with three, on a tiny saved BERT."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from helpers.lpft import fit_lpft
+from helpers.training import TrainConfig
+from tiny_models import tiny_config, tiny_tokenizer, toy_task
+
+
+@pytest.fixture(scope="module")
+def tiny_encoder(tmp_path_factory: pytest.TempPathFactory) -> str:
+    from transformers import BertModel
+
+    torch.manual_seed(0)
+    folder = tmp_path_factory.mktemp("tiny-bert")
+    BertModel(tiny_config()).save_pretrained(folder)
+    return str(folder)
+
+
+CONFIG = TrainConfig(epochs=1, batch_size=8, eval_batch_size=16, progress=False, log_every_steps=5)
+
+
+def test_two_classes_give_probabilities_of_the_positive_class(tiny_encoder: str) -> None:
+    texts, labels = toy_task(48)
+    result = fit_lpft(
+        tiny_encoder, tiny_tokenizer(), texts, labels, {"test": texts[:10]}, CONFIG, 24, n_frozen=1
+    )
+    assert result.predictor.head.out_features == 1
+    assert result.probe_probabilities["test"].shape == (10,) and result.logits["test"].shape == (10,)
+    assert result.pos_weight == pytest.approx((labels == 0).sum() / (labels == 1).sum())
+    assert result.train_probe_out_of_fold.shape == (48,)
+
+
+def test_three_classes_give_one_column_per_class(tiny_encoder: str) -> None:
+    texts, binary = toy_task(60)
+    labels = np.where(binary == 1, 2, np.arange(60) % 2)  # classes 0, 1 and 2
+    result = fit_lpft(
+        tiny_encoder,
+        tiny_tokenizer(),
+        texts,
+        labels,
+        {"test": texts[:10]},
+        CONFIG,
+        24,
+        n_frozen=1,
+        n_classes=3,
+    )
+    assert result.predictor.head.out_features == 3
+    assert result.probe_probabilities["test"].shape == (10, 3) and result.logits["test"].shape == (10, 3)
+    assert np.allclose(result.probe_probabilities["test"].sum(axis=1), 1)
+    assert math.isnan(result.pos_weight) and result.train_probe_out_of_fold.shape == (60, 3)

@@ -1,0 +1,100 @@
+"""Sentiment helpers: label schemes, the split, VADER thresholds, scores with intervals, LLM label scoring."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
+
+from helpers.errors import ParameterError
+from helpers.sentiment import (
+    VaderClassifier,
+    classification_scores,
+    few_shot_examples,
+    label_log_probs,
+    sentiment_labels,
+    split_reviews,
+)
+from tiny_models import tiny_chat_model_and_tokenizer
+
+
+def test_label_schemes() -> None:
+    frame = pd.DataFrame({"text": list("abcde"), "sentiment": ["neg", "neu", "pos", "pos", "neg"]})
+    kept, labels = sentiment_labels(frame, "binary")
+    assert list(kept["text"]) == ["a", "c", "d", "e"] and list(labels) == [0, 1, 1, 0]
+    kept, labels = sentiment_labels(frame, "3class")
+    assert len(kept) == 5 and list(labels) == [0, 1, 2, 2, 0]
+    with pytest.raises(ParameterError, match="label_scheme"):
+        sentiment_labels(frame, "5class")
+
+
+def test_split_keeps_products_whole_and_no_text_on_both_sides() -> None:
+    frame = pd.DataFrame(
+        {"product_id": np.repeat(np.arange(20), 5), "text": [f"review {i % 37}" for i in range(100)]}
+    )
+    train, test = split_reviews(frame, test_share=0.3, seed=1)
+    assert not set(frame["product_id"].iloc[train]) & set(frame["product_id"].iloc[test])
+    assert not set(frame["text"].iloc[train].str.lower()) & set(frame["text"].iloc[test].str.lower())
+    without_products = frame.drop(columns="product_id").assign(text=[f"text {i}" for i in range(100)])
+    train, test = split_reviews(without_products, seed=1)
+    assert len(train) + len(test) == 100 and 15 < len(test) < 45
+
+
+def test_vader_thresholds_are_fitted_on_training_texts() -> None:
+    texts = ["I love it", "great, works well", "terrible, broke", "awful and useless", "it is fine", "okay"]
+    labels = np.array([2, 2, 0, 0, 1, 1])
+    three = VaderClassifier(3).fit(texts, labels)
+    assert len(three.thresholds) == 2 and three.thresholds[0] < three.thresholds[1]
+    assert list(three.predict(texts)) == list(labels)
+    binary = VaderClassifier(2).fit(texts[:4], labels[:4] // 2)
+    assert list(binary.predict(["wonderful product", "horrible product"])) == [1, 0]
+
+
+def test_classification_scores_have_intervals_around_the_estimate() -> None:
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 3, 300)
+    predictions = np.where(rng.random(300) < 0.7, labels, rng.integers(0, 3, 300))
+    row = classification_scores(labels, predictions, n_resamples=200)
+    for name in ("accuracy", "balanced_accuracy", "macro_f1"):
+        assert row[f"{name}_low"] <= row[name] <= row[f"{name}_high"]
+    assert row["accuracy"] == pytest.approx(accuracy_score(labels, predictions))
+    assert row["balanced_accuracy"] == pytest.approx(balanced_accuracy_score(labels, predictions))
+    assert row["macro_f1"] == pytest.approx(f1_score(labels, predictions, average="macro"))
+    never_predicted = classification_scores(np.array([0, 0, 1, 2]), np.array([0, 0, 0, 0]), n_resamples=50)
+    assert never_predicted["macro_f1"] == pytest.approx(
+        f1_score([0, 0, 1, 2], [0, 0, 0, 0], average="macro", zero_division=0)
+    )
+
+
+def test_few_shot_examples_take_turns_between_classes() -> None:
+    texts = [f"t{i}" for i in range(10)]
+    labels = np.array([0, 0, 0, 0, 0, 0, 0, 1, 1, 1])
+    examples = few_shot_examples(texts, labels, k=4, seed=0)
+    assert [label for _, label in examples] == [0, 1, 0, 1]
+
+
+def test_label_log_probs_with_a_shared_prefix_equal_full_prompts() -> None:
+    model, tokenizer = tiny_chat_model_and_tokenizer()
+    model.eval()
+    texts = ["great", "bad bad great", "the earbuds"]
+    examples = [("great", 1), ("bad", 0)]
+    fast = label_log_probs(model, tokenizer, texts, ("neg", "pos"), examples=examples, batch_size=2)
+    assert fast.shape == (3, 2)
+    words = ["negative", "positive"]
+    instruction = "You classify the sentiment of product reviews. Answer with one word: negative, positive."
+    for text, row in zip(texts, fast, strict=True):
+        messages = [{"role": "system", "content": instruction}]
+        for example, label in examples:
+            messages += [
+                {"role": "user", "content": f"Review: {example}"},
+                {"role": "assistant", "content": words[label]},
+            ]
+        messages.append({"role": "user", "content": f"Review: {text}"})
+        ids = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+        ids = tokenizer(ids, add_special_tokens=False, return_tensors="pt")["input_ids"]
+        with torch.no_grad():
+            full = torch.log_softmax(model(input_ids=ids).logits[0, -1], dim=-1)
+        expected = full[[tokenizer.convert_tokens_to_ids(w) for w in words]].numpy()
+        assert np.allclose(row, expected, atol=1e-5)
