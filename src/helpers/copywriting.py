@@ -14,12 +14,12 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 import torch
 
-from helpers.copy_validation import CopyCheck, ProductFacts, check_copy
+from helpers.copy_validation import ProductFacts, check_copy
 
 SEGMENT_ANGLES = {
     "high_intent": "a shopper who is ready to buy: create urgency and state the price",
@@ -253,7 +253,6 @@ class ValidatedCopies:
 
     candidates: pd.DataFrame  # request, round, text, passed, unsupported, missing, supported_claims
     chosen: list[str | None]
-    checks: list[CopyCheck] = field(repr=False)  # one per candidate, in the order of ``candidates``
     seconds: float = 0.0
 
     @property
@@ -288,7 +287,7 @@ def best_of_n(
     """
     if n < 1 or per_round < 1:
         raise ValueError(f"n and per_round must be >= 1, got n={n}, per_round={per_round}")
-    rows, checks, started = [], [], time.perf_counter()
+    rows, started = [], time.perf_counter()
     pending = list(range(len(requests)))
     for round_number in range(-(-n // per_round)):
         k = min(per_round, n - round_number * per_round)
@@ -301,7 +300,6 @@ def best_of_n(
             request = requests[pending[j // k]]
             text = complete_sentences(raw)
             check = check_copy(text, request.facts, request.must_mention)
-            checks.append(check)
             rows.append(
                 {
                     "request": pending[j // k],
@@ -317,7 +315,7 @@ def best_of_n(
         pending = [i for i in pending if i not in done]
     candidates = pd.DataFrame(rows)
     chosen = [_best_passing(candidates[candidates["request"] == i]) for i in range(len(requests))]
-    return ValidatedCopies(candidates, chosen, checks, time.perf_counter() - started)
+    return ValidatedCopies(candidates, chosen, time.perf_counter() - started)
 
 
 def distinct_n(texts: Sequence[str], n: int) -> float:

@@ -87,7 +87,12 @@ def embed(model: nn.Module, dataset: BatchDataset, **options: Any) -> np.ndarray
 def predict(model: nn.Module, dataset: BatchDataset, **options: Any) -> np.ndarray:
     """Probabilities for every example, in dataset order: the sigmoid of one logit (purchase), or the
     softmax over several (one column per class). ``options`` as in :func:`predict_logits`."""
-    logits = predict_logits(model, dataset, **options).astype(np.float64)
+    return probabilities_from_logits(predict_logits(model, dataset, **options))
+
+
+def probabilities_from_logits(logits: np.ndarray) -> np.ndarray:
+    """The sigmoid of one logit per example, or the softmax over one logit per class (float64)."""
+    logits = np.asarray(logits, dtype=np.float64)
     if logits.ndim == 1:
         return 1.0 / (1.0 + np.exp(-logits))
     exp = np.exp(logits - logits.max(axis=1, keepdims=True))

@@ -86,7 +86,8 @@ def fit_lpft(
     warm_start_head(model, probe)
     upper = UpperLayers(model, n_frozen)
     if binary:
-        pos_weight, loss_fn = pos_weight_for(labels), binary_loss(pos_weight_for(labels))
+        pos_weight = pos_weight_for(labels)
+        loss_fn = binary_loss(pos_weight)
     else:
         counts = np.bincount(labels.astype(int), minlength=n_classes)
         pos_weight, loss_fn = float("nan"), multiclass_loss(len(labels) / (n_classes * np.maximum(counts, 1)))

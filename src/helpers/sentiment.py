@@ -87,7 +87,7 @@ class VaderClassifier:
 
     def classify(self, scores: np.ndarray) -> np.ndarray:
         """Class index of each compound score: how many thresholds it exceeds."""
-        return np.searchsorted(np.asarray(self.thresholds), scores, side="right")
+        return _cut(scores, self.thresholds)
 
     def fit(self, texts: Sequence[str], labels: np.ndarray) -> VaderClassifier:
         """Try every threshold (pair) on a grid and keep the best macro-F1 on these texts (the middle one of
@@ -98,10 +98,7 @@ class VaderClassifier:
             if self.n_classes == 2
             else [(low, high) for low in grid for high in grid if low < high]
         )
-        f1 = [
-            f1_score(labels, np.searchsorted(cut, scores, side="right"), average="macro")
-            for cut in candidates
-        ]
+        f1 = [f1_score(labels, _cut(scores, cut), average="macro") for cut in candidates]
         best = [cut for cut, value in zip(candidates, f1, strict=True) if value == max(f1)]
         self.thresholds = tuple(float(t) for t in best[len(best) // 2])
         return self
@@ -110,17 +107,20 @@ class VaderClassifier:
         return self.classify(self.compound(texts))
 
 
+def _cut(scores: np.ndarray, thresholds: Sequence[float]) -> np.ndarray:
+    """How many of the (sorted) thresholds each score exceeds: its class index."""
+    return np.searchsorted(np.asarray(thresholds), scores, side="right")
+
+
 def class_probabilities(scores: np.ndarray, are_probabilities: bool = False) -> np.ndarray:
     """One probability column per class from a model's output: a binary model's logit (or, with
     ``are_probabilities``, its probability) of the positive class, or one logit per class (softmax)."""
-    scores = np.asarray(scores, dtype=np.float64)
-    if scores.ndim == 1:
-        positive = scores if are_probabilities else 1 / (1 + np.exp(-scores))
-        return np.column_stack([1 - positive, positive])
-    if are_probabilities:
-        return scores
-    shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)
+    from helpers.inference import probabilities_from_logits
+
+    probabilities = (
+        np.asarray(scores, dtype=np.float64) if are_probabilities else probabilities_from_logits(scores)
+    )
+    return np.column_stack([1 - probabilities, probabilities]) if probabilities.ndim == 1 else probabilities
 
 
 def classification_scores(
