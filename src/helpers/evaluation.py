@@ -238,6 +238,19 @@ def bootstrap_ci(
     return float(metric(y, s)), float(low), float(high)
 
 
+def mean_ci(
+    values, n_resamples: int = 1000, level: float = 0.95, seed: int = 0
+) -> tuple[float, float, float]:
+    """``(mean, low, high)``: a mean over units (sessions, customers) and its bootstrap interval."""
+    x = np.asarray(values, dtype=float)
+    if x.ndim != 1 or len(x) == 0:
+        raise DataError("mean_ci needs a non-empty 1-D array of values")
+    rng = np.random.default_rng(seed)
+    means = x[rng.integers(0, len(x), (n_resamples, len(x)))].mean(axis=1)
+    low, high = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
+    return float(x.mean()), float(low), float(high)
+
+
 def paired_bootstrap(
     metric: Scorer, labels, scores_a, scores_b, n_resamples: int = 1000, level: float = 0.95, seed: int = 0
 ) -> dict[str, float]:

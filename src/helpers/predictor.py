@@ -182,6 +182,21 @@ def saved_training(path: str | Path) -> dict:
     return json.loads(config.read_text()).get("training", {}) if config.exists() else {}
 
 
+def matching_predictor(path: str | Path, **wanted) -> tuple[Predictor | None, str]:
+    """The predictor saved at ``path`` if its training record matches every ``wanted`` value.
+
+    Returns ``(predictor, "")``, or ``(None, reason)`` when there is none or it was trained on other
+    data (``reason`` names the fields that differ), so a notebook can train one instead.
+    """
+    saved = saved_training(path)
+    if not saved:
+        return None, "absent, or saved without a record of its data"
+    mismatch = {key: saved.get(key) for key, value in wanted.items() if saved.get(key) != value}
+    if mismatch:
+        return None, f"trained on other data: {mismatch}"
+    return load_predictor(path)[0], ""
+
+
 def fit_linear_probe(vectors: np.ndarray, labels, C: float = 1.0):
     """Logistic regression on frozen pooled vectors (from :func:`helpers.inference.embed` or
     :func:`helpers.layer_cache.frozen_pass`), classes weighted to balance.

@@ -22,6 +22,7 @@ module                                         checkers
 :mod:`helpers.exercises.evaluation` (05)       ``check_top_decile_lift``, ``check_best_contacts``
 :mod:`helpers.exercises.copywriting` (06)      ``check_faithful_copy``, ``check_unsupported_kinds``
 :mod:`helpers.exercises.sentiment` (07)        ``check_balanced_accuracy``, ``check_label_prior``
+:mod:`helpers.exercises.privacy` (08)          ``check_attack_bound``, ``check_postcode_redactor``
 =============================================  ==================================================
 
 :mod:`helpers.exercises.base` holds the building blocks (:func:`~helpers.exercises.base.fail`,

@@ -1,0 +1,188 @@
+"""Differentially private training (DP-SGD with Opacus) of a small head over frozen embeddings, and
+the membership-inference attack that shows what the privacy buys.
+
+**DP-SGD** changes two things in stochastic gradient descent: every example's gradient is clipped to
+norm ``C`` (``max_grad_norm``), so no single customer can move the model by more than a bounded
+amount, and Gaussian noise of standard deviation ``sigma * C`` is added to each batch's summed
+gradient. Batches are drawn by **Poisson sampling** (each example joins a batch with probability
+``q = batch_size / n``). The **accountant** (Rényi DP, ``accountant="rdp"``) turns ``(sigma, q,
+steps)`` into the guarantee ``(epsilon, delta)``: with probability at least ``1 - delta``, adding or
+removing any one customer changes the probability of any outcome of training by a factor of at most
+``e ** epsilon``. Opacus searches the ``sigma`` that spends exactly the target epsilon over the
+planned epochs.
+
+Why a separate loop from :mod:`helpers.training`: the guarantee rests on Poisson batches, per-example
+clipping and the noise, which Opacus's data loader and optimizer provide; the engine's length-bucketed
+batches, global clipping and schedule would each void it. The non-private reference (``epsilon=None``)
+runs this same loop without clipping or noise, so the comparison changes one thing.
+
+**Membership inference** (:func:`loss_attack_auc`): an attacker who sees a customer's record and the
+model's loss on it guesses "was in the training set" when the loss is low. Its ROC-AUC over members
+and non-members is 0.5 when the model does not remember individuals.
+"""
+
+from __future__ import annotations
+
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from scipy.special import expit
+from torch import nn
+
+from helpers.evaluation import roc_auc
+from helpers.runtime import seed_everything
+
+
+@dataclass
+class PrivateHead:
+    """A head trained by :func:`train_private_head` and the privacy it spent."""
+
+    model: nn.Module
+    epsilon: float  # inf for the non-private reference
+    delta: float
+    noise_multiplier: float  # sigma; 0 without privacy
+    steps: int
+
+    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
+        """Purchase probabilities for pooled vectors, shape (examples,)."""
+        return expit(self.logits(vectors))
+
+    def logits(self, vectors: np.ndarray) -> np.ndarray:
+        self.model.eval()
+        with torch.no_grad():
+            return self.model(torch.as_tensor(vectors, dtype=torch.float32)).squeeze(-1).numpy()
+
+
+def make_head(n_features: int, hidden: int) -> nn.Module:
+    """A linear head (``hidden=0``) or a one-hidden-layer MLP (Opacus has per-example gradients of both)."""
+    if hidden == 0:
+        return nn.Linear(n_features, 1)
+    return nn.Sequential(nn.Linear(n_features, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+
+
+def train_private_head(
+    vectors: np.ndarray,
+    labels: np.ndarray,
+    epsilon: float | None,
+    delta: float,
+    *,
+    epochs: int = 20,
+    batch_size: int = 64,
+    learning_rate: float = 1e-3,
+    max_grad_norm: float = 1.0,
+    hidden: int = 64,
+    seed: int = 0,
+) -> PrivateHead:
+    """Train a head on ``vectors`` with DP-SGD at ``(epsilon, delta)``; ``epsilon=None``: without privacy.
+
+    Adam on the (clipped, noised) gradients, binary cross-entropy, ``epochs`` passes of Poisson
+    batches of expected size ``batch_size``. Inputs are standardised by the caller if needed.
+    """
+    if epsilon is not None and epsilon <= 0:
+        raise ValueError(f"epsilon must be > 0 (or None for no privacy), got {epsilon}")
+    if not 0 < delta < 1:
+        raise ValueError(f"delta must be in (0, 1), got {delta}")
+    seed_everything(seed)
+    x = torch.as_tensor(vectors, dtype=torch.float32)
+    y = torch.as_tensor(labels, dtype=torch.float32)
+    data = torch.utils.data.TensorDataset(x, y)
+    generator = torch.Generator().manual_seed(seed)
+    loader = torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=True, generator=generator)
+    model = make_head(x.shape[1], hidden)
+    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    engine = None
+    if epsilon is not None:
+        engine, model, optimizer, loader = _make_private(
+            model, optimizer, loader, epsilon, delta, epochs, max_grad_norm, seed
+        )
+    loss_fn = nn.BCEWithLogitsLoss()
+    steps = 0
+    model.train()
+    with _quiet_opacus():
+        for _ in range(epochs):
+            for batch_x, batch_y in loader:
+                if len(batch_x) == 0:  # a Poisson batch can be empty
+                    continue
+                optimizer.zero_grad()
+                loss_fn(model(batch_x).squeeze(-1), batch_y).backward()
+                optimizer.step()
+                steps += 1
+    module = getattr(model, "_module", model)  # Opacus wraps the model in a GradSampleModule
+    spent = engine.get_epsilon(delta) if engine is not None else float("inf")
+    sigma = optimizer.noise_multiplier if engine is not None else 0.0
+    return PrivateHead(module, float(spent), delta, float(sigma), steps)
+
+
+@contextmanager
+def _quiet_opacus():
+    """Opacus's warnings a learner cannot act on: its secure RNG is off (fine for teaching; the notebook
+    says so), the accountant's choice of Rényi order, and torch's note on Opacus's backward hooks."""
+    with warnings.catch_warnings():
+        for message in ("Secure RNG", "Optimal order is the", "Full backward hook is firing"):
+            warnings.filterwarnings("ignore", message=f".*{message}.*")
+        yield
+
+
+def _make_private(model, optimizer, loader, epsilon, delta, epochs, max_grad_norm, seed):
+    from opacus import PrivacyEngine
+
+    with _quiet_opacus():
+        engine = PrivacyEngine(accountant="rdp")
+        model, optimizer, loader = engine.make_private_with_epsilon(
+            module=model,
+            optimizer=optimizer,
+            data_loader=loader,
+            target_epsilon=epsilon,
+            target_delta=delta,
+            epochs=epochs,
+            max_grad_norm=max_grad_norm,
+            noise_generator=torch.Generator().manual_seed(seed),
+        )
+    return engine, model, optimizer, loader
+
+
+def example_losses(head: PrivateHead, vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Binary cross-entropy of every example (what a loss-threshold attacker looks at)."""
+    logits = head.logits(vectors).astype(np.float64)
+    sign = 2.0 * np.asarray(labels, dtype=float) - 1.0
+    return np.logaddexp(
+        0.0, -sign * logits
+    )  # log(1 + e^(-z)) for buyers, log(1 + e^z) otherwise: no overflow
+
+
+def loss_attack_auc(
+    head: PrivateHead,
+    members: tuple[np.ndarray, np.ndarray],
+    non_members: tuple[np.ndarray, np.ndarray],
+) -> float:
+    """ROC-AUC of the loss-threshold membership attack: score = minus the loss, members are positives.
+
+    ``members`` and ``non_members`` are ``(vectors, labels)``; use sets of the same size, drawn from
+    the same population, or the attack measures the difference between populations instead.
+    """
+    member_losses = example_losses(head, *members)
+    other_losses = example_losses(head, *non_members)
+    is_member = np.r_[np.ones(len(member_losses)), np.zeros(len(other_losses))]
+    return roc_auc(is_member, -np.r_[member_losses, other_losses])
+
+
+def attack_roc_bound(epsilon: float, delta: float = 0.0, points: int = 1001) -> tuple[np.ndarray, np.ndarray]:
+    """The best ROC curve any membership attack can reach against an ``(epsilon, delta)``-DP model.
+
+    DP applies to both of the attacker's answers: ``TPR <= e^eps * FPR + delta`` and
+    ``1 - FPR <= e^eps * (1 - TPR) + delta``. Returns ``(fpr, tpr)`` on a grid of ``points`` values.
+    """
+    fpr = np.linspace(0.0, 1.0, points)
+    if np.isinf(epsilon):
+        return fpr, np.ones_like(fpr)
+    tpr = np.minimum(np.exp(epsilon) * fpr + delta, 1.0 - np.exp(-epsilon) * (1.0 - fpr - delta))
+    return fpr, np.clip(tpr, 0.0, 1.0)
+
+
+def max_attack_auc(epsilon: float, delta: float = 0.0) -> float:
+    """Area under :func:`attack_roc_bound`: the highest attack ROC-AUC that ``(epsilon, delta)``-DP allows."""
+    fpr, tpr = attack_roc_bound(epsilon, delta)
+    return float(np.trapezoid(tpr, fpr))

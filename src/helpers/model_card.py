@@ -1,0 +1,99 @@
+"""A model card (Mitchell et al., 2019) written from the metrics a run recorded, never typed by hand.
+
+:func:`model_card` returns Markdown: what the model is, the data it learnt from, intended and
+out-of-scope uses, a table of metrics with confidence intervals, limitations and privacy measures.
+Every piece of text goes through :func:`helpers.pii.redact` on the way out, so an example review or
+query quoted in a card cannot leak personal data, whatever the caller passed in.
+:func:`card_html` renders the Markdown for a report.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from helpers.pii import redact
+
+
+@dataclass(frozen=True)
+class MetricLine:
+    """One row of the card's metric table; ``low``/``high`` bound a 95 % interval when known."""
+
+    name: str
+    value: float
+    low: float | None = None
+    high: float | None = None
+    note: str = ""
+
+    def cells(self) -> tuple[str, str, str]:
+        interval = "" if self.low is None or self.high is None else f"[{self.low:.3f}, {self.high:.3f}]"
+        value = "not recorded" if self.value is None or math.isnan(self.value) else f"{self.value:.3f}"
+        return value, interval, self.note
+
+
+@dataclass
+class CardContent:
+    """The sections of a model card."""
+
+    title: str
+    summary: str
+    data: str
+    intended_use: Sequence[str]
+    out_of_scope: Sequence[str]
+    metrics: Sequence[MetricLine]
+    limitations: Sequence[str]
+    privacy: Sequence[str]
+    examples: Sequence[str] = field(default_factory=list)  # quoted inputs; redacted like everything else
+
+
+def _bullets(items: Sequence[str]) -> str:
+    return "\n".join(f"- {redact(item)}" for item in items)
+
+
+def model_card(content: CardContent) -> str:
+    """The card as Markdown, with every PII span masked (see the module docstring).
+
+    Each piece of text is redacted on its own, before Markdown wraps it (a signature such as
+    "- Ava Rossi" is found at the end of its text, not before a closing backtick), and the assembled
+    sections once more.
+    """
+    rows = "\n".join("| {} | {} | {} | {} |".format(redact(m.name), *m.cells()) for m in content.metrics)
+    parts = [
+        f"# Model card: {redact(content.title)}",
+        redact(content.summary),
+        "## Training data",
+        redact(content.data),
+        "## Intended use",
+        _bullets(content.intended_use),
+        "## Out of scope",
+        _bullets(content.out_of_scope),
+        "## Metrics",
+        "| metric | value | 95 % interval | note |\n|---|---|---|---|\n" + rows,
+        "## Limitations",
+        _bullets(content.limitations),
+        "## Privacy measures",
+        _bullets(content.privacy),
+    ]
+    if content.examples:
+        parts += ["## Example inputs", "\n".join(f"- `{redact(example)}`" for example in content.examples)]
+    return "\n\n".join(redact(part) for part in parts) + "\n"
+
+
+def metric_line(metrics: Mapping[str, object], name: str, label: str, note: str = "") -> MetricLine:
+    """A :class:`MetricLine` from recorded metrics: ``name``, and ``name_low``, ``name_high`` if there."""
+    value = metrics.get(name)
+    return MetricLine(
+        label,
+        float("nan") if value is None else float(value),
+        metrics.get(f"{name}_low"),
+        metrics.get(f"{name}_high"),
+        note,
+    )
+
+
+def card_html(markdown: str) -> str:
+    """The card's Markdown as an HTML fragment (tables included), e.g. for a report."""
+    import mistune
+
+    return mistune.create_markdown(plugins=["table"])(markdown)

@@ -1,0 +1,69 @@
+"""Release controls for customer data: keyed pseudonyms for IDs and k-anonymous aggregate tables.
+
+* :func:`pseudonymise` maps an ID to ``HMAC-SHA256(key, id)``: the same ID always gets the same
+  pseudonym under one key (joins across tables still work), and without the key nobody can go back,
+  nor test a guess, which a plain hash of a small ID space would allow in a second.
+* :func:`k_anonymous_counts` counts distinct users per cell of a table and suppresses every cell with
+  fewer than ``k`` of them, before the table is plotted or exported.
+
+Differential privacy, which bounds what a *trained model* reveals, is in :mod:`helpers.dp`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Iterable
+
+import pandas as pd
+
+KEY_VARIABLE = "WORKBOOK_PSEUDONYM_KEY"
+MIN_KEY_BYTES = 16
+
+
+def pseudonym_key(key: str = "", variable: str = KEY_VARIABLE) -> tuple[bytes, str]:
+    """The secret key for :func:`pseudonymise` and where it came from (never the key itself, to print).
+
+    ``key`` if given, else the environment variable ``variable``; with neither, a random key for this
+    run only, so the pseudonyms change from run to run. A key shorter than 16 bytes is refused (it
+    could be guessed).
+    """
+    if key:
+        chosen, source = key, "the parameter"
+    elif os.environ.get(variable):
+        chosen, source = os.environ[variable], f"the environment variable ${variable}"
+    else:
+        return secrets.token_bytes(32), f"a random key for this run (set ${variable} for stable pseudonyms)"
+    encoded = chosen.encode()
+    if len(encoded) < MIN_KEY_BYTES:
+        raise ValueError(f"the pseudonym key must have at least {MIN_KEY_BYTES} bytes, got {len(encoded)}")
+    return encoded, source
+
+
+def pseudonymise(ids: Iterable, key: bytes, length: int = 16) -> list[str]:
+    """``HMAC-SHA256(key, str(id))`` of every ID as ``length`` hex digits (64 bits by default)."""
+    if not isinstance(key, bytes) or len(key) < MIN_KEY_BYTES:
+        raise ValueError(f"key must be bytes of length >= {MIN_KEY_BYTES} (see pseudonym_key)")
+    if not 8 <= length <= 64:
+        raise ValueError(f"length must be between 8 and 64 hex digits, got {length}")
+    return [hmac.new(key, str(i).encode(), hashlib.sha256).hexdigest()[:length] for i in ids]
+
+
+def k_anonymous_counts(
+    frame: pd.DataFrame, rows: str, columns: str, user_column: str, k: int
+) -> pd.DataFrame:
+    """Distinct users per (``rows``, ``columns``) cell, with cells of fewer than ``k`` users set to NaN.
+
+    A cell of 2 users in a published "segment x category" table says something about those 2
+    people; suppressing small cells is the simplest guard. (Totals printed beside a table can give a
+    suppressed cell back by subtraction: publish the suppressed table, not its margins.)
+    """
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    missing = [c for c in (rows, columns, user_column) if c not in frame.columns]
+    if missing:
+        raise KeyError(f"columns {missing} are not in the table (it has {list(frame.columns)})")
+    counts = frame.groupby([rows, columns])[user_column].nunique().unstack(columns)
+    return counts.where(counts >= k).astype(float)

@@ -1,0 +1,108 @@
+"""Keyed pseudonyms, k-anonymous tables, DP-SGD heads and the membership attack."""
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.dp import attack_roc_bound, loss_attack_auc, max_attack_auc, train_private_head
+from helpers.privacy import k_anonymous_counts, pseudonym_key, pseudonymise
+
+KEY = b"a-secret-key-of-32-bytes-length!"
+
+
+def test_pseudonyms_are_stable_keyed_and_not_a_plain_hash():
+    ids = [0, 1, 2, 12345]
+    first = pseudonymise(ids, KEY)
+    assert first == pseudonymise(ids, KEY) and len(set(first)) == 4
+    assert first != pseudonymise(ids, KEY[::-1])  # another key, other pseudonyms
+    assert first[0] != hashlib.sha256(b"0").hexdigest()[:16]
+    assert all(len(p) == 16 for p in first) and len(pseudonymise(ids, KEY, length=32)[0]) == 32
+
+
+def test_pseudonymise_refuses_weak_keys_and_odd_lengths():
+    with pytest.raises(ValueError, match="key"):
+        pseudonymise([1], b"short")
+    with pytest.raises(ValueError, match="length"):
+        pseudonymise([1], KEY, length=4)
+
+
+def test_pseudonym_key_sources(monkeypatch):
+    monkeypatch.delenv("WORKBOOK_PSEUDONYM_KEY", raising=False)
+    key, source = pseudonym_key("x" * 20)
+    assert key == b"x" * 20 and source == "the parameter"
+    monkeypatch.setenv("WORKBOOK_PSEUDONYM_KEY", "y" * 20)
+    assert pseudonym_key() == (b"y" * 20, "the environment variable $WORKBOOK_PSEUDONYM_KEY")
+    monkeypatch.delenv("WORKBOOK_PSEUDONYM_KEY")
+    random_key, source = pseudonym_key()
+    assert len(random_key) == 32 and "random" in source and random_key != pseudonym_key()[0]
+    with pytest.raises(ValueError, match="at least 16"):
+        pseudonym_key("too short")
+
+
+def test_k_anonymous_counts_suppress_small_cells_by_distinct_users():
+    frame = pd.DataFrame(
+        {
+            "segment": ["a"] * 6 + ["b"] * 3,
+            "category": ["x"] * 6 + ["x", "y", "y"],
+            "user_id": [1, 2, 3, 3, 3, 4, 5, 6, 6],  # user 3 three times: counted once
+        }
+    )
+    counts = k_anonymous_counts(frame, "segment", "category", "user_id", k=2)
+    assert counts.loc["a", "x"] == 4 and np.isnan(counts.loc["b", "x"]) and np.isnan(counts.loc["b", "y"])
+    with pytest.raises(KeyError, match="user"):
+        k_anonymous_counts(frame, "segment", "category", "user", k=2)
+    with pytest.raises(ValueError, match="k must"):
+        k_anonymous_counts(frame, "segment", "category", "user_id", k=0)
+
+
+def _separable(n: int, seed: int, dim: int = 8):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, dim)).astype(np.float32)
+    y = (x[:, 0] + 0.5 * rng.normal(size=n) > 0).astype(float)
+    return x, y
+
+
+def test_dp_training_spends_the_target_epsilon_and_still_learns():
+    x, y = _separable(400, 0)
+    head = train_private_head(x, y, 2.0, 1e-4, epochs=5, batch_size=50, learning_rate=0.05, hidden=0)
+    assert abs(head.epsilon - 2.0) < 0.05 and head.noise_multiplier > 0.3
+    test_x, test_y = _separable(400, 1)
+    assert ((head.probabilities(test_x) > 0.5) == test_y).mean() > 0.7
+
+
+def test_non_private_training_is_the_same_loop_without_noise_and_reproducible():
+    x, y = _separable(200, 0)
+    first = train_private_head(x, y, None, 1e-4, epochs=3, batch_size=32, hidden=16, seed=3)
+    second = train_private_head(x, y, None, 1e-4, epochs=3, batch_size=32, hidden=16, seed=3)
+    assert first.epsilon == float("inf") and first.noise_multiplier == 0.0
+    np.testing.assert_array_equal(first.logits(x), second.logits(x))
+
+
+def test_train_private_head_refuses_bad_budgets():
+    x, y = _separable(50, 0)
+    with pytest.raises(ValueError, match="epsilon"):
+        train_private_head(x, y, 0.0, 1e-4)
+    with pytest.raises(ValueError, match="delta"):
+        train_private_head(x, y, 1.0, 1.5)
+
+
+def test_the_attack_finds_an_overfitted_model_and_dp_hides_the_members():
+    rng = np.random.default_rng(0)
+    members = (rng.normal(size=(100, 20)).astype(np.float32), rng.integers(0, 2, 100).astype(float))
+    others = (rng.normal(size=(100, 20)).astype(np.float32), rng.integers(0, 2, 100).astype(float))
+    memorised = train_private_head(
+        *members, None, 1e-4, epochs=200, batch_size=20, learning_rate=1e-2, hidden=64
+    )
+    assert loss_attack_auc(memorised, members, others) > 0.8  # random labels: only memory fits them
+    private = train_private_head(*members, 0.5, 1e-4, epochs=20, batch_size=20, learning_rate=1e-2, hidden=64)
+    assert loss_attack_auc(private, members, others) < 0.65
+
+
+def test_the_dp_attack_bound():
+    assert max_attack_auc(np.log(3)) == pytest.approx(0.75, abs=1e-3)  # e^eps / (1 + e^eps)
+    assert max_attack_auc(1e-9) == pytest.approx(0.5, abs=1e-3) and max_attack_auc(float("inf")) == 1.0
+    fpr, tpr = attack_roc_bound(1.0, 0.0)
+    assert np.all(tpr <= np.exp(1.0) * fpr + 1e-12) and np.all(np.diff(tpr) >= 0)
+    assert max_attack_auc(1.0, 0.01) > max_attack_auc(1.0)
