@@ -34,6 +34,10 @@ MUST_MASK = [
     ("Ask for Mrs Chen at the front desk", "Mrs Chen", "NAME"),
     ("Works fine. Thanks, Carlos", "Carlos", "NAME"),
     ("Hi Wei, the strap is loose", "Wei", "NAME"),
+    ("phone no. 415-555-0132 after six", "415-555-0132", "PHONE"),
+    ("Cell #: (415) 555-0132", "(415) 555-0132", "PHONE"),
+    ("Best wishes, Mary Jones", "Mary Jones", "NAME"),
+    ("I am Maria Lopez, the buyer", "Maria Lopez", "NAME"),
 ]
 
 MUST_KEEP = [
@@ -56,6 +60,13 @@ MUST_KEEP = [
     "Great earbuds. Love it!",
     "version 2.3.1 of the app",
     "serial no 650-253-0000 on the box",
+    "Order 6011000990139424 shipped (Luhn-valid, but an order number)",
+    "receipt 4155550132 attached",
+    "Hi Alexa, play some music",
+    "the Mr. Coffee maker and Dr Martens boots",
+    "I am Happy with it",
+    "Great product - Five Stars",
+    "Works well. Thanks, Apple",
 ]
 
 

@@ -137,3 +137,24 @@ def score_aspects(reviews: pd.DataFrame, table: pd.DataFrame) -> dict[str, float
         "aspect_detection_f1": f1,
         "aspect_polarity_accuracy": float(np.mean(correct)) if correct else float("nan"),
     }
+
+
+def category_aspect_sentiment(mentions: pd.DataFrame, min_mentions: int = 5) -> pd.DataFrame:
+    """Share of positive mentions per category (rows) and aspect (columns) from an :func:`aspect_table`
+    with a ``category`` column; cells with fewer than ``min_mentions`` mentions are left empty (NaN)."""
+    grid = mentions.groupby(["category", "aspect"])["positive"].agg(["mean", "size"])
+    return grid["mean"].where(grid["size"] >= min_mentions).unstack()
+
+
+def top_complaints(mentions: pd.DataFrame, per_category: int = 1) -> pd.DataFrame:
+    """The most complained-about aspects of each category: ``complaints`` (negative mentions, positive
+    probability < 0.5) and one ``example`` clause, indexed by category."""
+    negative = mentions[mentions["positive"] < 0.5]
+    counts = negative.groupby(["category", "aspect"]).size().rename("complaints").reset_index()
+    top = counts.sort_values(["complaints", "aspect"], ascending=[False, True], kind="stable")
+    top = top.groupby("category").head(per_category).set_index("category").sort_index()
+    top["example"] = [
+        negative[(negative["category"] == c) & (negative["aspect"] == a)]["clause"].iloc[0]
+        for c, a in zip(top.index, top["aspect"], strict=True)
+    ]
+    return top

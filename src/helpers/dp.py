@@ -2,19 +2,20 @@
 the membership-inference attack that shows what the privacy buys.
 
 **DP-SGD** changes two things in stochastic gradient descent: every example's gradient is clipped to
-norm ``C`` (``max_grad_norm``), so no single customer can move the model by more than a bounded
+norm ``C`` (``max_grad_norm``), so no single example can move the model by more than a bounded
 amount, and Gaussian noise of standard deviation ``sigma * C`` is added to each batch's summed
 gradient. Batches are drawn by **Poisson sampling** (each example joins a batch with probability
 ``q = batch_size / n``). The **accountant** (Rényi DP, ``accountant="rdp"``) turns ``(sigma, q,
-steps)`` into the guarantee ``(epsilon, delta)``: with probability at least ``1 - delta``, adding or
-removing any one customer changes the probability of any outcome of training by a factor of at most
-``e ** epsilon``. Opacus searches the ``sigma`` that spends exactly the target epsilon over the
-planned epochs.
+steps)`` into the guarantee ``(epsilon, delta)``: for any two training sets that differ in one
+example and any set ``S`` of outcomes, ``P[train(D) in S] <= e ** epsilon * P[train(D') in S] + delta``.
+The unit is one *example* (here one session): a customer with ``k`` sessions is protected at about
+``k * epsilon`` (group privacy), unless the data holds one example per customer. Opacus searches the
+``sigma`` that spends exactly the target epsilon over the planned epochs.
 
 Why a separate loop from :mod:`helpers.training`: the guarantee rests on Poisson batches, per-example
 clipping and the noise, which Opacus's data loader and optimizer provide; the engine's length-bucketed
 batches, global clipping and schedule would each void it. The non-private reference (``epsilon=None``)
-runs this same loop without clipping or noise, so the comparison changes one thing.
+runs this same loop and optimizer without clipping, noise or Poisson sampling (shuffled batches).
 
 **Membership inference** (:func:`loss_attack_auc`): an attacker who sees a customer's record and the
 model's loss on it guesses "was in the training set" when the loss is low. Its ROC-AUC over members
@@ -104,7 +105,7 @@ def train_private_head(
     with _quiet_opacus():
         for _ in range(epochs):
             for batch_x, batch_y in loader:
-                if len(batch_x) == 0:  # a Poisson batch can be empty
+                if len(batch_x) == 0:  # a Poisson batch can be empty (probability (1 - q)^n: never here)
                     continue
                 optimizer.zero_grad()
                 loss_fn(model(batch_x).squeeze(-1), batch_y).backward()
@@ -175,7 +176,9 @@ def attack_roc_bound(epsilon: float, delta: float = 0.0, points: int = 1001) -> 
     DP applies to both of the attacker's answers: ``TPR <= e^eps * FPR + delta`` and
     ``1 - FPR <= e^eps * (1 - TPR) + delta``. Returns ``(fpr, tpr)`` on a grid of ``points`` values.
     """
-    fpr = np.linspace(0.0, 1.0, points)
+    # The bound has a kink where its two lines cross: on the grid, so the area is exact.
+    kink = (1.0 - delta) / (1.0 + np.exp(epsilon)) if np.isfinite(epsilon) else 0.0
+    fpr = np.union1d(np.linspace(0.0, 1.0, points), [kink])
     if np.isinf(epsilon):
         return fpr, np.ones_like(fpr)
     tpr = np.minimum(np.exp(epsilon) * fpr + delta, 1.0 - np.exp(-epsilon) * (1.0 - fpr - delta))

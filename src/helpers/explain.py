@@ -12,8 +12,9 @@
 * :func:`driver_events`: the **ground truth**. The simulator's oracle (:mod:`helpers.sim.oracle`) is a
   sum of terms, each computed from some events; an event is a *driver* of its session when it feeds a
   term that is active (non-zero) there. For example, in a session whose cart is kept, the add-to-cart
-  of the kept product feeds ``cart_kept``, and the views of it feed ``log_cart_dwell``; a review read
-  of a 3.8-star product feeds no term, so it is not a driver.
+  of the kept product feeds ``cart_kept``, the views of it feed ``log_cart_dwell``, and the first four
+  views after the last add feed ``views_after_cart``; a review read of a 3.8-star product feeds no
+  term, so it is not a driver.
 * :func:`driver_hit_rate`: the share of a method's top-``k`` events that are drivers, with ``k`` the
   session's number of drivers. Ranking the events at random hits ``drivers / events`` on average,
   the bar to beat.
@@ -51,6 +52,10 @@ def driver_events(events: pd.DataFrame, catalog: pd.DataFrame) -> pd.Series:
         pd.Series(np.where(event == "add_to_cart", ev["step"], -1)).groupby(sid).transform("max").to_numpy()
     )
     rating = catalog.set_index("product_id")["avg_rating"].reindex(ev["product_id"]).to_numpy()
+    view_after_cart = (event == "view") & (ev["step"].to_numpy() > last_add)
+    views_before = (
+        pd.Series(view_after_cart.astype(int)).groupby(sid).cumsum().to_numpy()
+    )  # the oracle counts 4
     reads = event == "read_reviews"
     price_query = search & np.isin(kind, ["budget", "deal"])
     drivers = (
@@ -61,7 +66,7 @@ def driver_events(events: pd.DataFrame, catalog: pd.DataFrame) -> pd.Series:
         | (search & (kind == "comparison") & on("comparison_no_cart"))
         | (kept_product & on("cart_kept"))
         | (cart_event & on("cart_abandoned"))
-        | ((event == "view") & (ev["step"].to_numpy() > last_add) & (on("views_after_cart") > 0))
+        | (view_after_cart & (views_before <= 4) & (on("views_after_cart") > 0))
         | (search & (ev["query_budget"].to_numpy() > 0) & (on("over_budget") | on("within_budget")))
         | (reads & (rating < 3.0) & on("negative_reviews_read"))
         | (reads & (rating >= 4.3) & on("positive_reviews_read"))
@@ -84,13 +89,14 @@ def event_spans(session_events: pd.DataFrame, catalog: pd.DataFrame) -> tuple[st
     return SEPARATOR.join(clauses), spans
 
 
-def _encode(tokenizer, text: str, max_length: int):
+def _encode(tokenizer, text: str, max_length: int, model):
     encoded = tokenizer(
         text, truncation=True, max_length=max_length, return_offsets_mapping=True, return_tensors="pt"
     )
     offsets = [(int(start), int(end)) for start, end in encoded.pop("offset_mapping")[0].tolist()]
     encoded.pop("token_type_ids", None)
-    return encoded, offsets
+    device = next(model.parameters()).device
+    return {name: tensor.to(device) for name, tensor in encoded.items()}, offsets
 
 
 def integrated_gradients(
@@ -104,9 +110,9 @@ def integrated_gradients(
     """
     from captum.attr import LayerIntegratedGradients
 
-    encoded, offsets = _encode(tokenizer, text, max_length)
+    encoded, offsets = _encode(tokenizer, text, max_length, model)
     ids, mask = encoded["input_ids"], encoded["attention_mask"]
-    special = torch.tensor([start == end for start, end in offsets])
+    special = torch.tensor([start == end for start, end in offsets], device=ids.device)
     baseline = torch.where(special, ids, torch.full_like(ids, tokenizer.pad_token_id))
 
     def logit(input_ids, attention_mask):
@@ -122,14 +128,14 @@ def integrated_gradients(
         internal_batch_size=n_steps,
         return_convergence_delta=True,
     )
-    return attributions.sum(-1)[0].detach().numpy(), offsets, float(delta.abs().item())
+    return attributions.sum(-1)[0].detach().float().cpu().numpy(), offsets, float(delta.abs().item())
 
 
 def attention_rollout(
     model, tokenizer, text: str, max_length: int = 256
 ) -> tuple[np.ndarray, list[tuple[int, int]]]:
     """Attention-rollout score of every token for a mean-pooling predictor; returns ``(scores, offsets)``."""
-    encoded, offsets = _encode(tokenizer, text, max_length)
+    encoded, offsets = _encode(tokenizer, text, max_length, model)
     encoder = model.encoder
     previous = encoder.config._attn_implementation
     encoder.set_attn_implementation("eager")  # the fused kernel returns no attention weights
@@ -139,11 +145,12 @@ def attention_rollout(
     finally:
         encoder.set_attn_implementation(previous)
     n = encoded["input_ids"].shape[1]
-    rollout = torch.eye(n)
+    identity = torch.eye(n, device=attentions[0].device)
+    rollout = identity
     for layer in attentions:
-        mixed = 0.5 * layer[0].mean(0) + 0.5 * torch.eye(n)
+        mixed = 0.5 * layer[0].float().mean(0) + 0.5 * identity
         rollout = (mixed / mixed.sum(-1, keepdim=True)) @ rollout
-    return rollout.mean(0).numpy(), offsets
+    return rollout.mean(0).cpu().numpy(), offsets
 
 
 def occlusion_scores(
@@ -156,9 +163,13 @@ def occlusion_scores(
     encoded = tokenizer(
         [text, *variants], padding=True, truncation=True, max_length=max_length, return_tensors="pt"
     )
+    device = next(model.parameters()).device
     model.eval()
     with torch.no_grad():
-        logits = model(input_ids=encoded["input_ids"], attention_mask=encoded["attention_mask"]).float()
+        logits = model(
+            input_ids=encoded["input_ids"].to(device), attention_mask=encoded["attention_mask"].to(device)
+        )
+    logits = logits.float().cpu()
     return (logits[0] - logits[1:]).numpy()
 
 

@@ -45,7 +45,13 @@ PHONE_CUE = re.compile(
     r"\b(?:call|phone|tel|text|mobile|cell|reach|whatsapp|sms|ring)\b\W*(?:\w+\W+){0,3}$", re.I
 )
 NUMBER_CUE = re.compile(
-    r"(?:\b(?:order|isbn|sku|invoice|tracking|ref|reference|model|serial|item|part|no)\b|#)\W*$", re.I
+    r"(?:\b(?:order|isbn|sku|invoice|tracking|ref|reference|model|serial|item|part|no|receipt|ticket|rma|"
+    r"transaction|confirmation|id)\b|#)\W*$",
+    re.I,
+)
+CARD_BLOCKER = re.compile(
+    r"\b(?:isbn|order|sku|invoice|tracking|serial|imei|receipt|ticket|transaction|confirmation)\b\W*(?:\w+\W+)?$",
+    re.I,
 )
 STREET_TYPES = (
     "Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Way|Court|Ct|Place|Pl|Terrace|"
@@ -56,12 +62,20 @@ ADDRESS = re.compile(
     r"(?:,\s*[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)?(?:,\s*[A-Z]{2}(?:\s+\d{5})?)?"
 )
 _NAME = r"[A-Z][a-z]+(?:[ '-][A-Z][a-z]+){0,2}"
+# Capitalised words that follow a name cue in shop text without being names: assistants, brands,
+# products ("Hi Alexa", "Mr. Coffee", "Dr Martens"), and ratings ("- Five Stars").
+NOT_NAMES = frozenset(
+    "Alexa Siri Google Apple Amazon Echo Samsung Sony Coffee Pepper Martens Pac Scholl Bean Clean Happy Not "
+    "Very So Five Four Three Two One Stars Star Great Good Love Best".split()
+)
 NAME_PATTERNS = (
     re.compile(rf"(?:^|[\s.!?])[-\u2013\u2014~]\s*({_NAME})\s*[.!]?\s*$"),  # a signature at the end
-    re.compile(rf"\b(?:[Mm]y name is|[Nn]ame's|I'm|I am|[Ss]igned|[Aa]sk for)\s+({_NAME})"),
+    re.compile(rf"\b(?:[Mm]y name is|[Nn]ame's|[Ss]igned,?|[Aa]sk for)\s+({_NAME})"),
+    re.compile(r"\b(?:I'm|I am)\s+([A-Z][a-z]+\s[A-Z][a-z]+)"),  # two words: "I am Happy" is no name
     re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s+({_NAME})"),
     re.compile(
-        rf"\b(?:[Tt]hanks|[Rr]egards|[Cc]heers|[Ss]incerely|[Bb]est|Hi|Hello|Dear),?\s+({_NAME})\s*[.!,]?\s*$"
+        rf"\b(?:[Tt]hanks|[Rr]egards|[Cc]heers|[Ss]incerely|[Bb]est(?: wishes)?|Hi|Hello|Dear),?"
+        rf"\s+({_NAME})\s*[.!,]?\s*$"
     ),
     re.compile(rf"^(?:Hi|Hello|Dear)\s+({_NAME})\b"),
 )
@@ -92,7 +106,7 @@ def _cards(text: str) -> list[PiiSpan]:
     for match in CARD.finditer(text):
         digits = re.sub(r"[ -]", "", match.group())
         before = text[: match.start()]
-        if 13 <= len(digits) <= 19 and luhn_valid(digits) and not re.search(r"isbn\W*$", before, re.I):
+        if 13 <= len(digits) <= 19 and luhn_valid(digits) and not CARD_BLOCKER.search(before):
             spans.append(PiiSpan(match.start(), match.end(), "CARD"))
     return spans
 
@@ -101,10 +115,11 @@ def _phones(text: str, region: str) -> list[PiiSpan]:
     spans = []
     for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE):
         before = text[max(0, match.start - 40) : match.start]
-        if NUMBER_CUE.search(before):
+        cued = PHONE_CUE.search(before) is not None  # "phone no. 415 ...": the phone cue wins over "no"
+        if NUMBER_CUE.search(before) and not cued:
             continue
         shaped = PHONE_SHAPE.match(match.raw_string) is not None
-        if shaped or PHONE_CUE.search(before) or phonenumbers.is_valid_number(match.number):
+        if shaped or cued or phonenumbers.is_valid_number(match.number):
             spans.append(PiiSpan(match.start, match.end, "PHONE"))
     return spans
 
@@ -114,6 +129,7 @@ def _names(text: str) -> list[PiiSpan]:
         PiiSpan(match.start(1), match.end(1), "NAME")
         for pattern in NAME_PATTERNS
         for match in pattern.finditer(text)
+        if re.split(r"[ '-]", match.group(1))[0] not in NOT_NAMES
     ]
 
 

@@ -162,3 +162,16 @@ def _as_matrix(weights: Any) -> np.ndarray:
     if matrix.ndim != 2:
         raise ValueError(f"expected a (queries, keys) matrix, got shape {matrix.shape}")
     return matrix
+
+
+def share_heatmap(shares: pd.DataFrame, title: str, label: str, xlabel: str, ylabel: str) -> Figure:
+    """A table of shares (0-1) as a red-to-green heat map with percentages; empty cells stay blank."""
+    import seaborn as sns
+
+    fig, ax = plt.subplots(figsize=(1.0 * shares.shape[1] + 3.5, 0.45 * shares.shape[0] + 1.8))
+    sns.heatmap(
+        shares, annot=True, fmt=".0%", cmap="RdYlGn", vmin=0, vmax=1, cbar_kws={"label": label}, ax=ax
+    )
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    fig.tight_layout()
+    return fig

@@ -254,3 +254,27 @@ def _score_batch(model, tokenizer, shared, prefix, prefix_ids, prefix_cache, bat
     last = suffixes["attention_mask"].sum(dim=1) - 1  # right padding: each row's last real token
     log_probs = torch.log_softmax(logits[torch.arange(len(batch)), last].float(), dim=-1)
     return log_probs[:, word_ids].cpu().numpy()
+
+
+def clause_positive(
+    classifier,
+    tokenizer,
+    texts: Sequence[str],
+    shift: float = 0.0,
+    max_length: int = 64,
+    batch_size: int = 64,
+) -> np.ndarray:
+    """A sentiment classifier's probability that each text is positive rather than negative.
+
+    ``shift`` is the ``log(pos_weight)`` a class-weighted binary model adds to its logit (notebook 05),
+    taken out so that a text reads as positive when the model finds it more likely positive than not.
+    With three classes the neutral one is left out: positive / (negative + positive).
+    """
+    from helpers.batching import TextDataset
+    from helpers.inference import predict_logits
+
+    logits = predict_logits(
+        classifier, TextDataset(list(texts), None, tokenizer, max_length), batch_size=batch_size
+    )
+    p = class_probabilities(logits - shift)
+    return p[:, -1] / (p[:, 0] + p[:, -1])
