@@ -10,7 +10,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.ipynb))
 PARAMS ?=
 ALEXA_REVIEWS := $(abspath ../shared/data/amazon_alexa_reviews/amazon_alexa.tsv)
 
-.PHONY: setup run test lab bench lint clean
+.PHONY: setup run test report lab bench lint clean
 
 setup: $(STAMP)
 
@@ -37,6 +37,16 @@ test: setup
 		$(PY) -m helpers.run_notebooks notebooks/07_sentiment.ipynb --out build/real-data-reports \
 			-p train_path "$(ALEXA_REVIEWS)" -p train_preset alexa; \
 	else echo "no $(ALEXA_REVIEWS): the run of notebook 07 on real reviews is skipped"; fi
+	@# The report as an analyst runs it: on the example files, code hidden, published atomically.
+	$(PY) -m helpers.report --sessions data/examples/sessions.csv --catalog data/examples/catalog.csv \
+		--reviews data/examples/reviews.csv --out build/report-examples
+
+# The marketing report (notebook 09) on your files, code hidden: make report SESSIONS=... CATALOG=... REVIEWS=... OUT=...
+# Without files it reports on the simulator. Any other notebook parameter: PARAMS="-p budget 500".
+OUT ?= reports/marketing
+report: setup
+	$(PY) -m helpers.report $(if $(SESSIONS),--sessions "$(SESSIONS)") $(if $(CATALOG),--catalog "$(CATALOG)") \
+		$(if $(REVIEWS),--reviews "$(REVIEWS)") --out "$(OUT)" $(PARAMS)
 
 # JupyterLab stays offline like the notebooks: the workbook's settings (jupyter/lab-overrides.json, copied
 # to the venv's lab settings) never fetch news or check for updates, so the lab never asks on first start,

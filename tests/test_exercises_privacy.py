@@ -44,3 +44,15 @@ def test_attack_bound_right_and_wrong_answers():
         check_attack_bound(0.05, 1.0, 0.05)
     with pytest.raises(ExerciseError, match="not the largest"):
         check_attack_bound(0.2, 1.0, 0.05)
+
+
+def test_break_even_checker():
+    from helpers.exercises.report import check_break_even
+
+    assert check_break_even(0.05, 1.0, 20.0)
+    with pytest.raises(ExerciseError, match="upside down"):
+        check_break_even(20.0, 1.0, 20.0)
+    with pytest.raises(ExerciseError, match="default threshold"):
+        check_break_even(0.5, 1.0, 20.0)
+    with pytest.raises(ExerciseError, match="not the break-even"):
+        check_break_even(0.1, 1.0, 20.0)

@@ -92,8 +92,9 @@ def install_mathjax(out_dir: Path) -> Path:
     return target
 
 
-def render_html(executed: Path) -> Path:
-    """Render an executed notebook to HTML beside it, with MathJax from ``./mathjax`` and no CDN script."""
+def render_html(executed: Path, hide_code: bool = False) -> Path:
+    """Render an executed notebook to HTML beside it, with MathJax from ``./mathjax`` and no CDN script;
+    ``hide_code`` leaves out the code cells' inputs and prompts (a report for readers, not learners)."""
     import jinja2
     from nbconvert import HTMLExporter
 
@@ -103,6 +104,9 @@ def render_html(executed: Path) -> Path:
         extra_loaders=[jinja2.DictLoader({"offline.html.j2": OFFLINE_TEMPLATE})],
         template_file="offline.html.j2",
         mathjax_url=MATHJAX_URL,
+        exclude_input=hide_code,
+        exclude_input_prompt=hide_code,
+        exclude_output_prompt=hide_code,
     )
     body, _ = exporter.from_filename(str(executed))
     page = executed.with_suffix(".html")
@@ -110,8 +114,11 @@ def render_html(executed: Path) -> Path:
     return page
 
 
-def execute_notebook(notebook: Path, out_dir: Path, parameters: dict[str, Any]) -> NotebookRun:
-    """Run one notebook into ``out_dir`` (ipynb + html) and collect its status and metrics."""
+def execute_notebook(
+    notebook: Path, out_dir: Path, parameters: dict[str, Any], hide_code: bool = False
+) -> NotebookRun:
+    """Run one notebook into ``out_dir`` (ipynb + html, code hidden with ``hide_code``) and collect its
+    status and metrics."""
     import papermill
 
     check_name("notebook", notebook.stem)  # it names the report files and the metrics file
@@ -130,7 +137,7 @@ def execute_notebook(notebook: Path, out_dir: Path, parameters: dict[str, Any]) 
         if stray and not error:  # a learner should never see library noise: fail the run and say where
             cell, line = stray[0]
             error = f"stderr that is not a progress bar in cell {cell}: {line[:300]}"
-        render_html(executed)
+        render_html(executed, hide_code)
     try:
         metrics = read_metrics(notebook.stem)
     except DataError as exc:  # a damaged metrics file spoils this row of the index, not the whole run
@@ -169,7 +176,8 @@ def write_index(runs: list[NotebookRun], out_dir: Path) -> Path:
     return index
 
 
-def _parse_value(text: str) -> Any:
+def parse_value(text: str) -> Any:
+    """A command-line value as a number when it reads as one, else as text."""
     for cast in (int, float):
         try:
             return cast(text)
@@ -195,7 +203,7 @@ def _check_arguments(args: argparse.Namespace) -> dict[str, Any]:
         out = check_path("--out", args.out, must_exist=False)
         os.environ["WORKBOOK_REPORTS_DIR"] = str(out)  # the kernels inherit it for their metrics
     mathjax_source()  # a missing package fails now, not after an hour of notebooks
-    return {name: _parse_value(value) for name, value in args.parameter}
+    return {name: parse_value(value) for name, value in args.parameter}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -173,3 +173,46 @@ def write_examples(folder: Path, world, n_sessions: int = 40, n_reviews: int = 3
     catalog[[*CATALOG_COLUMNS, "color", "attributes"]].to_csv(folder / "catalog.csv", index=False)
     events[[*SESSION_COLUMNS, "segment", "purchased"]].to_csv(folder / "sessions.csv", index=False)
     reviews[["product_id", "text", "rating"]].to_csv(folder / "reviews.csv", index=False)
+
+
+@dataclass(frozen=True)
+class ReportParameters:
+    """The business parameters of the report, checked (see :func:`check_report_parameters`)."""
+
+    contact_cost: float
+    margin: float
+    budget: float
+    copy_variants: int
+    target_segments: tuple[str, ...]
+
+
+def check_report_parameters(
+    contact_cost: float,
+    margin: float,
+    budget: float,
+    copy_variants: int,
+    target_segments: str,
+    sessions_path: str = "",
+    catalog_path: str = "",
+    reviews_path: str = "",
+) -> ReportParameters:
+    """Check the report's parameters without reading any file; raises :class:`ParameterError` naming one."""
+    from helpers.errors import ParameterError
+    from helpers.params import check_float, check_int, check_str
+
+    if bool(sessions_path) != bool(catalog_path):
+        raise ParameterError(
+            "parameters 'sessions_path' and 'catalog_path' go together: give both or neither"
+        )
+    if reviews_path and not sessions_path:
+        raise ParameterError(
+            "parameter 'reviews_path' needs 'sessions_path' and 'catalog_path' (your own shop)"
+        )
+    segments = check_str("target_segments", target_segments) if target_segments else ""
+    return ReportParameters(
+        contact_cost=check_float("contact_cost", contact_cost, minimum=0.0001),
+        margin=check_float("margin", margin, minimum=0.0),
+        budget=check_float("budget", budget, minimum=0.0),
+        copy_variants=check_int("copy_variants", copy_variants, minimum=1, maximum=32),
+        target_segments=tuple(s.strip() for s in segments.split(",") if s.strip()),
+    )

@@ -23,6 +23,7 @@ module                                         checkers
 :mod:`helpers.exercises.copywriting` (06)      ``check_faithful_copy``, ``check_unsupported_kinds``
 :mod:`helpers.exercises.sentiment` (07)        ``check_balanced_accuracy``, ``check_label_prior``
 :mod:`helpers.exercises.privacy` (08)          ``check_attack_bound``, ``check_postcode_redactor``
+:mod:`helpers.exercises.report` (09)           ``check_break_even``
 =============================================  ==================================================
 
 :mod:`helpers.exercises.base` holds the building blocks (:func:`~helpers.exercises.base.fail`,
