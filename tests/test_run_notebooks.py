@@ -134,3 +134,21 @@ def test_bad_command_lines_stop_before_anything_runs(
     assert stopped.value.code == 2
     assert words in capsys.readouterr().err
     assert not list(tmp_path.glob("**/*.html")), "a report was written"
+
+
+def test_index_headlines_in_words_and_the_machine() -> None:
+    from helpers.course_index import headline, machine_summary
+
+    metrics = {
+        "lpft_mean_auc": 0.8349,
+        "lpft_gap_to_oracle": 0.0433,
+        "oracle_auc": 0.8782,
+        "pooler_auc": 0.8011,
+        "tfidf_auc": 0.7831,
+    }
+    assert headline("03_bert_predictor", metrics).startswith(
+        "LP-FT predictor 0.835 AUC, 0.043 below the best possible"
+    )
+    assert headline("03_bert_predictor", {"lpft_mean_auc": 0.8}) == ""  # a missing metric: no half sentence
+    assert headline("99_unknown", metrics) == ""
+    assert "cores" in machine_summary() and "bf16" in machine_summary()

@@ -145,31 +145,31 @@ def execute_notebook(
     return NotebookRun(notebook.stem, not error, seconds, error, metrics)
 
 
-def _format(value: Any) -> str:
+def format_metric(value: Any) -> str:
+    """A recorded metric as short text for the index (a table is named, not printed)."""
     if isinstance(value, list | dict):  # a table: its rows are in the metrics file, not on the index page
         return f"table of {len(value)} rows (reports/metrics)"
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def write_index(runs: list[NotebookRun], out_dir: Path) -> Path:
-    """A single HTML page listing each notebook with status, run time and recorded metrics."""
-    rows = []
-    for run in runs:
-        status = "ok" if run.ok else f"FAILED: {html.escape(run.error)}"
-        metrics = "<br>".join(f"{html.escape(k)} = {html.escape(_format(v))}" for k, v in run.metrics.items())
-        rows.append(
-            f"<tr class={'ok' if run.ok else 'fail'}><td><a href='{run.name}.html'>{run.name}</a></td>"
-            f"<td>{status}</td><td>{run.seconds / 60:.1f}</td><td>{metrics}</td></tr>"
-        )
+    """``index.html``: the machine, the total minutes, and per notebook its status, minutes, a headline
+    in words and its metrics one click away (:mod:`helpers.course_index`)."""
+    from helpers.course_index import index_rows, machine_summary
+
+    total = sum(run.seconds for run in runs) / 60
+    failed = sum(not run.ok for run in runs)
     page = (
         "<!doctype html><meta charset='utf-8'><title>Workbook report</title>"
-        "<style>body{font-family:sans-serif;margin:2em}td,th{border:1px solid #ccc;padding:.4em;"
-        "vertical-align:top}table{border-collapse:collapse}.fail{background:#fdd}</style>"
+        "<style>body{font-family:sans-serif;margin:2em;max-width:80em}"
+        "td,th{border:1px solid #ccc;padding:.4em;vertical-align:top}"
+        "table{border-collapse:collapse}.fail{background:#fdd}</style>"
         "<h1>Transformer language models for e-commerce marketing prediction: run report</h1>"
-        f"<p>Generated {time.strftime('%Y-%m-%d %H:%M:%S')}.</p>"
-        "<table><tr><th>notebook</th><th>status</th><th>minutes</th><th>recorded metrics</th></tr>"
-        + "".join(rows)
-        + "</table>"
+        f"<p><b>Machine</b>: {html.escape(machine_summary())}.<br><b>Total</b>: {total:.1f} minutes for "
+        f"{len(runs)} notebooks" + (f", <b>{failed} failed</b>" if failed else ", all ok") + "."
+        f"<br>Generated {time.strftime('%Y-%m-%d %H:%M:%S')}.</p>"
+        "<table><tr><th>notebook</th><th>status</th><th>minutes</th><th>headline</th>"
+        "<th>all metrics</th></tr>" + index_rows(runs) + "</table>"
     )
     index = out_dir / "index.html"
     index.write_text(page, encoding="utf-8")
