@@ -37,6 +37,10 @@ test: setup
 		$(PY) -m helpers.run_notebooks notebooks/07_sentiment.ipynb --out build/real-data-reports \
 			-p train_path "$(ALEXA_REVIEWS)" -p train_preset alexa; \
 	else echo "no $(ALEXA_REVIEWS): the run of notebook 07 on real reviews is skipped"; fi
+	@# Determinism: notebook 08 (DP-SGD, attacks, attributions) run again with the same seed records the same metrics.
+	$(PY) -m helpers.run_notebooks notebooks/08_privacy_explainability.ipynb --out build/determinism
+	$(PY) -c 'import sys; from helpers.run_log import check_same_metrics; check_same_metrics(*sys.argv[1:])' \
+		build/nbval-reports/metrics/08_privacy_explainability.json build/determinism/metrics/08_privacy_explainability.json
 	@# The report as an analyst runs it: on the example files, code hidden, published atomically.
 	$(PY) -m helpers.report --sessions data/examples/sessions.csv --catalog data/examples/catalog.csv \
 		--reviews data/examples/reviews.csv --out build/report-examples

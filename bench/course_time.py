@@ -12,26 +12,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import tempfile
 from pathlib import Path
 
-import torch
-
+from helpers.course_index import machine_summary
 from helpers.paths import repo_root
-from helpers.runtime import cpu_supports_bf16
 
 NOTEBOOK_BUDGET_MINUTES = 4.0
-
-
-def machine() -> str:
-    """The processor, threads and whether bf16 is native: what the minutes depend on."""
-    cpuinfo = Path("/proc/cpuinfo")
-    text = cpuinfo.read_text(errors="ignore") if cpuinfo.exists() else ""
-    model = next((line.split(":", 1)[1].strip() for line in text.splitlines() if "model name" in line), "")
-    flags = "AVX-512" if "avx512f" in text else "AVX2" if "avx2" in text else "no AVX2"
-    bf16 = "native bf16" if cpu_supports_bf16() else "no native bf16"
-    return f"{model or platform.processor()}, {torch.get_num_threads()} threads, {flags}, {bf16}"
 
 
 def main() -> int:
@@ -46,7 +33,7 @@ def main() -> int:
         from helpers.run_notebooks import execute_notebook
 
         runs = [execute_notebook(notebook, Path(out), {"profile": args.profile}) for notebook in notebooks]
-    print(f"\nmachine: {machine()}; profile {args.profile}")
+    print(f"\nmachine: {machine_summary()}; profile {args.profile}")
     for run in runs:
         minutes = run.seconds / 60
         verdict = "ok" if minutes <= NOTEBOOK_BUDGET_MINUTES else f"over {NOTEBOOK_BUDGET_MINUTES:g} min"

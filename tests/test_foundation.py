@@ -255,3 +255,17 @@ def test_notebooks_are_clean_and_have_one_parameters_cell(notebook) -> None:
 def test_there_are_notebooks() -> None:
     assert NOTEBOOKS, "notebooks/ is empty"
     assert json.loads(NOTEBOOKS[0].read_text())["nbformat"] == 4
+
+
+def test_metric_differences_name_what_changed(tmp_path) -> None:
+    from helpers.errors import DataError
+    from helpers.run_log import check_same_metrics, metric_differences
+
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps({"auc": 0.81, "n": 3}))
+    b.write_text(json.dumps({"auc": 0.81, "n": 3}))
+    assert metric_differences(a, b) == []
+    b.write_text(json.dumps({"auc": 0.82, "extra": 1, "n": 3}))
+    assert metric_differences(a, b) == ["auc: 0.81 != 0.82", "extra: None != 1"]
+    with pytest.raises(DataError, match="auc"):
+        check_same_metrics(str(a), str(b))

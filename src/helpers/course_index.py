@@ -71,28 +71,19 @@ def headline(notebook: str, metrics: Metrics) -> str:
 
 
 def machine_summary() -> str:
-    """CPU model, cores, native bf16 or not, and the GPU, in one line."""
+    """CPU model, threads, vector extensions, native bf16 or not, and the GPU: what the minutes depend on."""
+    import torch
+
     from helpers.runtime import cpu_supports_bf16
 
-    model = platform.processor() or platform.machine()
     cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        names = [
-            line.split(":", 1)[1].strip()
-            for line in cpuinfo.read_text().splitlines()
-            if line.startswith("model name")
-        ]
-        model = names[0] if names else model
-    gpu = "no GPU"
-    try:
-        import torch
-
-        if torch.cuda.is_available():
-            gpu = f"GPU {torch.cuda.get_device_name(0)}"
-    except ImportError:
-        pass
+    text = cpuinfo.read_text(errors="ignore") if cpuinfo.exists() else ""
+    model = next((line.split(":", 1)[1].strip() for line in text.splitlines() if "model name" in line), "")
+    flags = "AVX-512" if "avx512f" in text else "AVX2" if "avx2" in text else "no AVX2"
     bf16 = "native bf16" if cpu_supports_bf16() else "no native bf16 (the ordinary laptop)"
-    return f"{model}, {os.cpu_count()} cores, {bf16}, {gpu}"
+    gpu = f"GPU {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else "no GPU"
+    processor = model or platform.processor() or platform.machine()
+    return f"{processor}, {os.cpu_count()} cores, {torch.get_num_threads()} threads, {flags}, {bf16}, {gpu}"
 
 
 def index_rows(runs) -> str:

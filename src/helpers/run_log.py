@@ -88,3 +88,26 @@ def _to_json(value: Any) -> Any:
             f"({type(value).__name__})"
         )
     return value
+
+
+def metric_differences(first: Path, second: Path) -> list[str]:
+    """The metrics that differ between two metrics files of one notebook ([] when the runs agree).
+
+    Used to check determinism: the same notebook run twice with the same seed on a CPU must record
+    the same numbers. Every metric is compared exactly, so a notebook should not record timings it
+    wants compared.
+    """
+    a, b = (json.loads(Path(path).read_text(encoding="utf-8")) for path in (first, second))
+    return [
+        f"{name}: {a.get(name)!r} != {b.get(name)!r}"
+        for name in sorted(a.keys() | b.keys())
+        if a.get(name) != b.get(name)
+    ]
+
+
+def check_same_metrics(first: str, second: str) -> None:
+    """Raise :class:`DataError` listing the differences when two runs recorded different metrics."""
+    differences = metric_differences(Path(first), Path(second))
+    if differences:
+        raise DataError(f"{first} and {second} differ: " + "; ".join(differences[:10]))
+    print(f"same metrics in {first} and {second}")
