@@ -1,0 +1,151 @@
+"""Worked answers to every exercise with a checker, one function per exercise, named after its notebook.
+
+Each function takes the notebook's variables that the exercise names and returns what the exercise
+cell expects as ``answer``; ``tests/test_solutions.py`` runs every one through its checker, so no
+exercise is unsolvable. Try the exercise first: the point is the attempt, not the answer.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import torch
+
+
+# 00 · setup
+def s00_tokens_that_differ(text_a: str, text_b: str, tokenizer) -> list[str]:
+    seen = set(tokenizer.tokenize(text_a))
+    return [token for token in tokenizer.tokenize(text_b) if token not in seen]
+
+
+def s00_special_tokens(tokenizer) -> dict[str, int]:
+    return {
+        token: tokenizer.convert_tokens_to_ids(token)
+        for token in ("[CLS]", "[SEP]", "[PAD]", "[MASK]", "[UNK]")
+    }
+
+
+# 00b · the data
+def s00b_conversion_by_group(sessions, column: str):
+    return sessions.groupby(column)["purchased"].mean()
+
+
+# 01 · attention
+def s01_causal_mask(n: int) -> torch.Tensor:
+    return torch.ones(n, n, dtype=torch.bool).tril()
+
+
+def s01_scaled_scores(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+    return q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+
+
+def s01_attention_weights(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+    return s01_scaled_scores(q, k).softmax(dim=-1)
+
+
+# 02 · tokenization
+def s02_wordpiece(word: str, vocab) -> list[str]:
+    pieces, start = [], 0
+    while start < len(word):
+        end = len(word)
+        while end > start:
+            piece = word[start:end] if start == 0 else "##" + word[start:end]
+            if piece in vocab:
+                break
+            end -= 1
+        if end == start:
+            return ["[UNK]"]
+        pieces.append(piece)
+        start = end
+    return pieces
+
+
+def s02_padding_waste(lengths, batch_size: int) -> float:
+    ordered = sorted(lengths)  # bucketed: one chunk holds every length, sorted, then cut into batches
+    batches = [ordered[i : i + batch_size] for i in range(0, len(ordered), batch_size)]
+    padded = sum(max(batch) * len(batch) for batch in batches)
+    return 1 - sum(lengths) / padded
+
+
+def s02_token_count(text: str, tokenizer) -> int:
+    return len(tokenizer.tokenize(text))
+
+
+# 03 · the predictor
+def s03_pos_weight(labels) -> float:
+    labels = np.asarray(labels)
+    return float((labels == 0).sum() / (labels == 1).sum())
+
+
+def s03_bce_loss(logits, labels, pos_weight: float) -> float:
+    z, y = torch.as_tensor(logits, dtype=torch.float64), torch.as_tensor(labels, dtype=torch.float64)
+    log_p, log_not_p = torch.nn.functional.logsigmoid(z), torch.nn.functional.logsigmoid(-z)
+    return float(-(pos_weight * y * log_p + (1 - y) * log_not_p).mean())
+
+
+# 04 · training
+def s04_grad_accumulation(micro_batch: int, processes: int, effective_batch: int) -> int:
+    return effective_batch // (micro_batch * processes)
+
+
+def s04_learning_rate(step: int, total_steps: int, warmup_ratio: float, peak: float) -> float:
+    warmup = int(math.ceil(warmup_ratio * total_steps))
+    if step < warmup:
+        return peak * step / warmup
+    return peak * max(0.0, (total_steps - step) / (total_steps - warmup))
+
+
+# 05 · evaluation
+def s05_top_decile_lift(labels, scores) -> float:
+    y, s = np.asarray(labels, dtype=float), np.asarray(scores, dtype=float)
+    top = np.argsort(-s, kind="stable")[: -(-len(y) // 10)]
+    return float(y[top].mean() / y.mean())
+
+
+def s05_best_contacts(labels, scores, contact_cost: float, margin: float) -> int:
+    y = np.asarray(labels, dtype=float)[np.argsort(-np.asarray(scores, dtype=float), kind="stable")]
+    profit = np.concatenate([[0.0], np.cumsum(margin * y - contact_cost)])
+    return int(np.argmax(profit))
+
+
+# 06 · copy generation
+def s06_faithful_copy(facts) -> str:
+    from helpers.copywriting import fact_lines, headline_attribute
+
+    headline = fact_lines(facts)[headline_attribute(facts)]
+    return f"Meet the {facts.title} from {facts.brand}. It has {headline}, for ${facts.price:.2f}."
+
+
+def s06_unsupported_kinds(copy: str, facts) -> set[str]:
+    from helpers.copy_validation import check_copy
+
+    return {claim.kind for claim in check_copy(copy, facts).unsupported}
+
+
+# 07 · sentiment
+def s07_balanced_accuracy(labels, predictions) -> float:
+    y, p = np.asarray(labels), np.asarray(predictions)
+    return float(np.mean([(p[y == c] == c).mean() for c in np.unique(y)]))
+
+
+def s07_label_prior(prior) -> float:
+    return float(prior[0] - prior[-1])
+
+
+# 08 · privacy and explanations
+def s08_attack_bound(epsilon: float, false_positive_rate: float) -> float:
+    return min(math.exp(epsilon) * false_positive_rate, 1 - math.exp(-epsilon) * (1 - false_positive_rate))
+
+
+POSTCODE = re.compile(r"(?<![\w-])(?<!flight )[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}(?![\w-])")
+
+
+def s08_mask_postcodes(text: str) -> str:
+    return POSTCODE.sub("[POSTCODE]", text)
+
+
+# 09 · the report
+def s09_break_even(contact_cost: float, margin: float) -> float:
+    return contact_cost / margin

@@ -1,0 +1,95 @@
+"""Every exercise has a worked answer (notebooks/solutions/solutions.py) that its checker accepts."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from helpers.copy_validation import ProductFacts
+from helpers.exercises import attention, copywriting, data, evaluation, predictor, privacy, report, sentiment
+from helpers.exercises import tokenization, training
+
+PATH = Path(__file__).resolve().parents[1] / "notebooks" / "solutions" / "solutions.py"
+spec = importlib.util.spec_from_file_location("solutions", PATH)
+solutions = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(solutions)
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    import helpers
+
+    return helpers.load_tokenizer("minilm")
+
+
+def test_00_and_02_tokenizer_exercises(tokenizer):
+    a, b = "buy a new phone", "Buy a NEW phone!"
+    assert tokenization.check_tokens_that_differ(
+        solutions.s00_tokens_that_differ(a, b, tokenizer), a, b, tokenizer
+    )
+    assert tokenization.check_special_tokens(solutions.s00_special_tokens(tokenizer), tokenizer)
+    assert tokenization.check_token_count(
+        solutions.s02_token_count("$1269.99", tokenizer), "$1269.99", tokenizer
+    )
+    vocab = {"un", "##aff", "##able", "play", "##ing", "a", "##b"}
+    assert tokenization.check_wordpiece(solutions.s02_wordpiece, ["unaffable", "playing", "xyz"], vocab)
+    lengths = [37, 12, 80, 45, 9, 64, 23, 51, 30, 72, 18, 40]
+    assert tokenization.check_padding_waste(solutions.s02_padding_waste(lengths, 4), lengths, 4, "bucketed")
+
+
+def test_00b_and_01_exercises():
+    rng = np.random.default_rng(0)
+    sessions = pd.DataFrame(
+        {"first_query_kind": rng.choice(["a", "b", "c"], 200), "purchased": rng.random(200) < 0.2}
+    )
+    answer = solutions.s00b_conversion_by_group(sessions, "first_query_kind")
+    assert data.check_conversion_by_group(answer, sessions, "first_query_kind")
+    assert attention.check_causal_mask(solutions.s01_causal_mask)
+    assert attention.check_scaled_scores(solutions.s01_scaled_scores)
+    q, k = torch.randn(4, 8, generator=torch.Generator().manual_seed(7)), torch.randn(6, 8)
+    assert attention.check_attention_weights(solutions.s01_attention_weights(q, k), q, k)
+
+
+def test_03_04_05_exercises():
+    labels = np.array([0, 0, 1, 0, 1, 0, 0, 0])
+    assert predictor.check_pos_weight(solutions.s03_pos_weight(labels), labels)
+    logits, y = torch.tensor([0.3, -1.2, 2.0, 0.1]), torch.tensor([1.0, 0.0, 1.0, 0.0])
+    assert predictor.check_bce_loss(solutions.s03_bce_loss(logits, y, 3.0), logits, y, 3.0)
+    assert training.check_grad_accumulation(solutions.s04_grad_accumulation(16, 2, 128), 16, 2, 128)
+    for step in (0, 50, 100, 550, 1000):
+        answer = solutions.s04_learning_rate(step, 1000, 0.1, 1e-4)
+        assert training.check_learning_rate(answer, step=step, total_steps=1000, warmup_ratio=0.1, peak=1e-4)
+    rng = np.random.default_rng(1)
+    scores = rng.random(500)
+    truth = (rng.random(500) < scores * 0.4).astype(int)
+    assert evaluation.check_top_decile_lift(solutions.s05_top_decile_lift(truth, scores), truth, scores)
+    assert evaluation.check_best_contacts(
+        solutions.s05_best_contacts(truth, scores, 1.0, 20.0), truth, scores, 1.0, 20.0
+    )
+
+
+def test_06_copy_exercises():
+    facts = ProductFacts(
+        "Anker Pulse 350 Wireless Earbuds",
+        "Anker",
+        39.99,
+        4.1,
+        "black",
+        {"battery_hours": 30, "noise_cancelling": True},
+    )
+    assert copywriting.check_faithful_copy(solutions.s06_faithful_copy(facts), facts)
+    tricky = f"Only ${facts.price - 10:.2f} today, with free shipping! The {facts.title} is rated 4.9 stars."
+    assert copywriting.check_unsupported_kinds(solutions.s06_unsupported_kinds(tricky, facts), tricky, facts)
+
+
+def test_07_08_09_exercises():
+    y, p = np.array([0, 0, 0, 1, 1, 2]), np.array([0, 1, 0, 1, 1, 0])
+    assert sentiment.check_balanced_accuracy(solutions.s07_balanced_accuracy(y, p), y, p)
+    prior = np.array([-1.2, -0.4])
+    assert sentiment.check_label_prior(solutions.s07_label_prior(prior), prior)
+    assert privacy.check_attack_bound(solutions.s08_attack_bound(1.0, 0.05), 1.0, 0.05)
+    assert privacy.check_postcode_redactor(solutions.s08_mask_postcodes)
+    assert report.check_break_even(solutions.s09_break_even(1.0, 20.0), 1.0, 20.0)
