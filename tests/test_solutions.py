@@ -9,8 +9,18 @@ import pytest
 import torch
 
 from helpers.copy_validation import ProductFacts
-from helpers.exercises import attention, copywriting, data, evaluation, predictor, privacy, report, sentiment
-from helpers.exercises import tokenization, training
+from helpers.exercises import (
+    attention,
+    copywriting,
+    data,
+    evaluation,
+    predictor,
+    privacy,
+    report,
+    sentiment,
+    tokenization,
+    training,
+)
 
 PATH = Path(__file__).resolve().parents[1] / "notebooks" / "solutions" / "solutions.py"
 spec = importlib.util.spec_from_file_location("solutions", PATH)
