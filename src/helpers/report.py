@@ -66,12 +66,15 @@ def report_parameters(args: argparse.Namespace) -> dict:
 
 def _publish(staging: Path, out: Path) -> list[Path]:
     """Move the finished report files from ``staging`` into ``out``, each by one rename."""
-    out.mkdir(parents=True, exist_ok=True)
     moves = {
         staging / f"{NOTEBOOK}.html": out / f"{REPORT_NAME}.html",
         staging / f"{NOTEBOOK}.ipynb": out / f"{REPORT_NAME}.ipynb",
         staging / "metrics" / f"{NOTEBOOK}.json": out / f"{REPORT_NAME}_metrics.json",
     }
+    missing = [str(source) for source in moves if not source.exists()]
+    if missing:  # checked before anything moves, so OUT never holds part of a report
+        raise RuntimeError(f"the run did not write {missing}")
+    out.mkdir(parents=True, exist_ok=True)
     if not (out / "mathjax").exists():
         shutil.move(str(staging / "mathjax"), out / "mathjax")
     for source, target in moves.items():
@@ -83,6 +86,7 @@ def run_report(parameters: dict, out: Path) -> list[Path]:
     """Execute notebook 09 with ``parameters`` in a staging folder and publish it into ``out``."""
     from helpers.run_notebooks import execute_notebook
 
+    out = out.resolve()  # the kernel runs in notebooks/: a relative staging path would point elsewhere
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}-"))
     previous = os.environ.get("WORKBOOK_REPORTS_DIR")
