@@ -12,7 +12,9 @@ from helpers.copywriting import (
     copy_messages,
     distinct_n,
     facts_block,
+    generate_copies,
     greedy_by_hand,
+    prefix_cached_batch,
 )
 from tiny_models import tiny_chat_model_and_tokenizer
 
@@ -80,6 +82,36 @@ def test_greedy_by_hand_equals_generate() -> None:
         prompt, max_new_tokens=12, min_new_tokens=12, do_sample=False, eos_token_id=None
     )
     assert torch.equal(by_hand, generated)
+
+
+def test_a_shared_prefix_cached_once_gives_each_prompt_its_own_reply() -> None:
+    model, tokenizer = tiny_chat_model_and_tokenizer()
+    model.eval()
+    system = {"role": "system", "content": "meet the earbuds , great"}
+    conversations = [
+        [system, {"role": "user", "content": words}]
+        for words in ("the earbuds", "one word , 10 hours with great earbuds", "bad")
+    ]
+    greedy = dict(max_new_tokens=8, do_sample=False, eos_token_id=None)
+    batched = generate_copies(model, tokenizer, conversations, num_return_sequences=2, **greedy)
+    alone = [generate_copies(model, tokenizer, [c], **greedy) for c in conversations]
+    assert batched.texts == [one.texts[0] for one in alone for _ in range(2)]
+    assert batched.new_tokens == 2 * sum(one.new_tokens for one in alone)
+
+
+def test_prefix_cached_batch_layout() -> None:
+    model = tiny_chat_model_and_tokenizer()[0].eval()
+    rows = [[5, 6, 7, 8], [5, 6, 9], [5, 6, 7, 10, 11]]
+    inputs = prefix_cached_batch(model, rows, repeats=1, pad_token_id=0)
+    # [5, 6] is shared: cached once; the rest is left-padded after it
+    assert inputs["input_ids"].tolist() == [[5, 6, 0, 7, 8], [5, 6, 0, 0, 9], [5, 6, 7, 10, 11]]
+    assert inputs["attention_mask"].tolist() == [[1, 1, 0, 1, 1], [1, 1, 0, 0, 1], [1, 1, 1, 1, 1]]
+    assert inputs["cache"].get_seq_length() == 2
+    plain = prefix_cached_batch(model, rows, repeats=2, pad_token_id=0, share_prefix=False)
+    assert "cache" not in plain and plain["input_ids"].shape == (6, 5)
+    assert plain["input_ids"][2].tolist() == [0, 0, 5, 6, 9]  # left padding
+    # one row keeps at least one token of its own
+    assert prefix_cached_batch(model, [[5, 6, 7]], 1, 0)["cache"].get_seq_length() == 2
 
 
 def test_one_shot_puts_a_faithful_worked_example_first() -> None:
