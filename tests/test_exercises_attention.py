@@ -11,7 +11,12 @@ import pytest
 import torch
 
 from helpers.errors import ExerciseError
-from helpers.exercises.attention import check_attention_weights, check_causal_mask, check_scaled_scores
+from helpers.exercises.attention import (
+    check_attention_memory,
+    check_attention_weights,
+    check_causal_mask,
+    check_scaled_scores,
+)
 
 
 def rejects(match: str):
@@ -122,3 +127,20 @@ def test_causal_mask_checker_refuses_the_workbook_helper() -> None:
     with pytest.raises(ExerciseError, match="own causal_mask"):
         check_causal_mask(causal_mask)
     assert check_causal_mask(lambda n: torch.ones(n, n).tril().bool())
+
+
+def test_attention_memory_checker() -> None:
+    exact = 16 * 12 * 256**2 * 4  # bytes
+    assert check_attention_memory(exact / 1e6, batch=16, heads=12, length=256)
+    assert check_attention_memory(exact / 2**20, batch=16, heads=12, length=256)  # MiB
+    assert check_attention_memory(50.3, batch=16, heads=12, length=256)  # rounded by hand
+    with pytest.raises(ExerciseError, match="heads are missing"):
+        check_attention_memory(exact / 12 / 1e6, batch=16, heads=12, length=256)
+    with pytest.raises(ExerciseError, match="not squared"):
+        check_attention_memory(exact / 256 / 1e6, batch=16, heads=12, length=256)
+    with pytest.raises(ExerciseError, match="bytes"):
+        check_attention_memory(exact / 4 / 1e6, batch=16, heads=12, length=256)
+    with pytest.raises(ExerciseError, match="not the size"):
+        check_attention_memory(1.0, batch=16, heads=12, length=256)
+    # edge: one sequence, one head, where several mistakes coincide with the right answer
+    assert check_attention_memory(4 * 100**2 / 1e6, batch=1, heads=1, length=100)

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from helpers.errors import ExerciseError
-from helpers.exercises.predictor import check_bce_loss, check_pos_weight
+from helpers.exercises.predictor import check_bce_loss, check_pos_weight, check_unshifted_probability
 
 
 def test_pos_weight_checker() -> None:
@@ -36,3 +36,17 @@ def test_bce_loss_checker() -> None:
 def test_pos_weight_checker_balanced_labels() -> None:
     # Balanced classes: negatives / positives = positives / negatives = 1, and 1 is right.
     assert check_pos_weight(1.0, [1, 0, 1, 0])
+
+
+def test_unshifted_probability_checker() -> None:
+    assert check_unshifted_probability(0.1, probability=0.5, pos_weight=9.0)  # 0.5 / (0.5 + 9 * 0.5)
+    calibrated = torch.sigmoid(torch.tensor(0.0) - torch.log(torch.tensor(9.0)))
+    assert check_unshifted_probability(calibrated, 0.5, 9.0)
+    with pytest.raises(ExerciseError, match="divides the probability"):
+        check_unshifted_probability(0.5 / 9, probability=0.5, pos_weight=9.0)
+    with pytest.raises(ExerciseError, match="wrong way"):
+        check_unshifted_probability(0.9, probability=0.5, pos_weight=9.0)
+    with pytest.raises(ExerciseError, match="not the calibrated"):
+        check_unshifted_probability(0.3, probability=0.5, pos_weight=9.0)
+    # edge: balanced classes (w = 1) leave the probability as it is
+    assert check_unshifted_probability(0.7, probability=0.7, pos_weight=1.0)

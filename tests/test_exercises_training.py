@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from helpers.errors import ExerciseError
-from helpers.exercises.training import check_grad_accumulation, check_learning_rate
+from helpers.exercises.training import check_grad_accumulation, check_learning_rate, check_padding_speedup
 
 
 def test_grad_accumulation_checker() -> None:
@@ -32,3 +32,18 @@ def test_checkers_accept_right_answers_at_the_edges() -> None:
     assert check_grad_accumulation(4, 8, 1, 32)
     # The last step of a linear decay: the rate is 0, as is the "decay from step 0" mistake's.
     assert check_learning_rate(0.0, step=100, total_steps=100, warmup_ratio=0.1, peak=1e-3)
+
+
+def test_padding_speedup_checker() -> None:
+    lengths = [12, 100, 40, 35, 90, 15, 60, 64]
+    # sorted: [12, 15, 35, 40] padded to 40, [60, 64, 90, 100] to 100 -> 560 tokens; padded to 128: 1,024
+    assert check_padding_speedup(1024 / 560, lengths, batch_size=4, max_length=128)
+    assert check_padding_speedup(1.83, lengths, batch_size=4, max_length=128)  # rounded by hand
+    with pytest.raises(ExerciseError, match="given order"):
+        check_padding_speedup(1024 / (4 * 100 + 4 * 90), lengths, batch_size=4, max_length=128)
+    with pytest.raises(ExerciseError, match="no padding at all"):
+        check_padding_speedup(1024 / sum(lengths), lengths, batch_size=4, max_length=128)
+    with pytest.raises(ExerciseError, match="not the predicted"):
+        check_padding_speedup(2.5, lengths, batch_size=4, max_length=128)
+    # edge: every sequence already max_length long, nothing to gain
+    assert check_padding_speedup(1.0, [128] * 5, batch_size=2, max_length=128)

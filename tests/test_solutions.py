@@ -61,6 +61,7 @@ def test_00b_and_01_exercises():
     assert attention.check_scaled_scores(solutions.s01_scaled_scores)
     q, k = torch.randn(4, 8, generator=torch.Generator().manual_seed(7)), torch.randn(6, 8)
     assert attention.check_attention_weights(solutions.s01_attention_weights(q, k), q, k)
+    assert attention.check_attention_memory(solutions.s01_attention_memory_mb(16, 12, 256), 16, 12, 256)
 
 
 def test_03_04_05_exercises():
@@ -68,6 +69,9 @@ def test_03_04_05_exercises():
     assert predictor.check_pos_weight(solutions.s03_pos_weight(labels), labels)
     logits, y = torch.tensor([0.3, -1.2, 2.0, 0.1]), torch.tensor([1.0, 0.0, 1.0, 0.0])
     assert predictor.check_bce_loss(solutions.s03_bce_loss(logits, y, 3.0), logits, y, 3.0)
+    assert predictor.check_unshifted_probability(solutions.s03_unshifted_probability(0.5, 9.0), 0.5, 9.0)
+    lengths = [12, 100, 40, 35, 90, 15, 60, 64]
+    assert training.check_padding_speedup(solutions.s04_padding_speedup(lengths, 4, 128), lengths, 4, 128)
     assert training.check_grad_accumulation(solutions.s04_grad_accumulation(16, 2, 128), 16, 2, 128)
     for step in (0, 50, 100, 550, 1000):
         answer = solutions.s04_learning_rate(step, 1000, 0.1, 1e-4)

@@ -302,6 +302,25 @@ def test_early_stopping_stops_when_auc_stops_improving(toy_data) -> None:
     assert [row["epoch"] for row in result.history if row["kind"] == "eval"] == [0, 1, 2]
 
 
+def test_evaluations_within_an_epoch_once_per_step_and_weights_unchanged(toy_data) -> None:
+    train_data, eval_data = toy_data
+    # 8 optimizer steps per epoch; every 3 steps: 3, 6, (8 at the end of epoch 0), 9, 12, 15, (16)
+    every_3 = replace(QUICK, eval_every_steps=3)
+    model, plain = tiny_predictor(dropout=0.1), tiny_predictor(dropout=0.1)
+    result = train(model, train_data, eval_data, every_3)
+    assert [row["step"] for row in result.history if row["kind"] == "eval"] == [3, 6, 8, 9, 12, 15, 16]
+    train(plain, train_data, eval_data, QUICK)
+    # evaluating leaves training as it was: dropout back on, no random numbers drawn
+    for mine, reference in zip(model.parameters(), plain.parameters(), strict=True):
+        assert torch.equal(mine, reference)
+    with pytest.raises(ValueError, match="eval_every_steps"):
+        replace(QUICK, eval_every_steps=0)
+    # early stopping counts evaluations: with nothing to improve and patience 2 it stops at the third one
+    frozen = replace(QUICK, epochs=6, learning_rate=0.0, early_stopping_patience=2, eval_every_steps=4)
+    stopped = train(tiny_predictor(dropout=0.0), train_data, eval_data, frozen)
+    assert stopped.stopped_early and stopped.steps == 12
+
+
 def test_eval_logits_belong_to_the_returned_weights(toy_data) -> None:
     train_data, eval_data = toy_data
     # The second run diverges after epoch 1 (AUC 0.65 -> 0.5), stops, and gets epoch 1's weights back.

@@ -45,6 +45,10 @@ def s01_attention_weights(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
     return s01_scaled_scores(q, k).softmax(dim=-1)
 
 
+def s01_attention_memory_mb(batch: int, heads: int, length: int) -> float:
+    return batch * heads * length**2 * 4 / 1e6  # float32: 4 bytes
+
+
 # 02 · tokenization
 def s02_wordpiece(word: str, vocab) -> list[str]:
     pieces, start = [], 0
@@ -85,6 +89,11 @@ def s03_bce_loss(logits, labels, pos_weight: float) -> float:
     return float(-(pos_weight * y * log_p + (1 - y) * log_not_p).mean())
 
 
+def s03_unshifted_probability(probability: float, pos_weight: float) -> float:
+    logit = math.log(probability / (1 - probability)) - math.log(pos_weight)
+    return 1 / (1 + math.exp(-logit))
+
+
 # 04 · training
 def s04_grad_accumulation(micro_batch: int, processes: int, effective_batch: int) -> int:
     return effective_batch // (micro_batch * processes)
@@ -95,6 +104,12 @@ def s04_learning_rate(step: int, total_steps: int, warmup_ratio: float, peak: fl
     if step < warmup:
         return peak * step / warmup
     return peak * max(0.0, (total_steps - step) / (total_steps - warmup))
+
+
+def s04_padding_speedup(lengths, batch_size: int, max_length: int) -> float:
+    ordered = sorted(lengths)
+    batches = [ordered[i : i + batch_size] for i in range(0, len(ordered), batch_size)]
+    return len(lengths) * max_length / sum(len(batch) * max(batch) for batch in batches)
 
 
 # 05 · evaluation

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator, PercentFormatter
+from matplotlib.ticker import PercentFormatter
 
 # History column -> (panel title, y-axis label) for the ``extra`` panels of :func:`training_curves`.
 _HISTORY_LABELS = {
@@ -81,7 +81,7 @@ def training_curves(
     """Panels of a training run, side by side, from ``TrainResult.frame()``.
 
     1. the training loss by optimizer step (rows with ``kind == "train"``);
-    2. the evaluation ``metric`` after each epoch (rows with ``kind == "eval"``; x = epoch + 1), with
+    2. the evaluation ``metric`` at each evaluation (rows with ``kind == "eval"``) by optimizer step, with
        ``reference`` as a dashed horizontal line named ``reference_label``; left out without eval rows;
     3. one panel per column of ``extra`` by optimizer step, e.g. ``"lr"``, ``"samples_per_s"``,
        ``"grad_norm"``, ``"padding_fraction"`` or ``"real_tokens_per_s"``.
@@ -108,13 +108,12 @@ def training_curves(
     if not evals.empty:
         ax = next(panels)
         name = _METRIC_LABELS.get(metric, metric)
-        epochs = evals["epoch"] + 1
-        ax.plot(epochs, evals[metric], marker="o", label="model")
+        ax.plot(evals["step"], evals[metric], marker="o", label="model")
         if reference is not None:
             ax.axhline(reference, color="black", ls="--", label=f"{reference_label} ({reference:.3f})")
-        ax.set_xlim(0.5, epochs.max() + 0.5)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
-        ax.set(title=f"{title_prefix}{name} after each epoch", xlabel="epoch", ylabel=f"{name} on eval data")
+        ax.set_xlim(0, steps["step"].max() * 1.05)  # the same steps as the loss panel
+        ax.set(title=f"{title_prefix}{name} during training", xlabel="optimizer step")
+        ax.set_ylabel(f"{name} on eval data")
         ax.legend()
 
     for column, ax in zip(extra, panels, strict=True):

@@ -111,6 +111,7 @@ class TrainConfig:
     max_grad_norm: float | None = 1.0
     mixed_precision: str = "auto"  # "auto" | "bf16" | "fp16" | "no"
     eval_every_epoch: bool = True
+    eval_every_steps: int | None = None  # also within epochs; early-stopping patience then counts evaluations
     eval_batch_size: int = 64
     early_stopping_patience: int | None = None  # epochs without a better metric before stopping
     checkpoint_dir: str | None = None
@@ -127,6 +128,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.mixed_precision not in PRECISIONS:
             raise ValueError(f"mixed_precision must be one of {PRECISIONS}, got {self.mixed_precision!r}")
+        if self.eval_every_steps is not None and self.eval_every_steps < 1:
+            raise ValueError(f"eval_every_steps must be >= 1 or None, got {self.eval_every_steps}")
         for name in ("epochs", "batch_size", "grad_accumulation", "eval_batch_size", "log_every_steps"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
@@ -389,8 +392,9 @@ def train_epoch(
     config: TrainConfig,
     processes: Processes,
     on_step: Callable[[dict[str, Any]], None] | None,
+    evaluate_now: Callable[[], None],
 ) -> None:
-    """The micro-batches of one epoch (or of its rest, after a resume); checkpoints on the way."""
+    """The micro-batches of one epoch (or its rest, after a resume), with evaluations and checkpoints."""
     position = run.position
     ddp_model.train()
     for batch in loader:
@@ -417,6 +421,10 @@ def train_epoch(
             on_step({"epoch": position.epoch, "batch": position.batch, "step": position.step})
         if position.finished:
             return
+        if config.eval_every_steps and position.step % config.eval_every_steps == 0:
+            evaluate_now()
+            if position.finished:  # stopped early
+                return
         if config.checkpoint_every_steps and position.step % config.checkpoint_every_steps == 0:
             save_run(run, config, processes)
 
@@ -466,6 +474,14 @@ def train(
     collate = collate or make_collate(train_data, config.dynamic_padding)
 
     position = run.position
+    evaluated_step = None
+
+    def evaluate_now() -> None:  # once per step: the end of an epoch may also be an eval_every_steps step
+        nonlocal evaluated_step
+        if evaluated_step != position.step:
+            evaluate_run(run, eval_data, loss_fn, metric, config, processes)
+            evaluated_step = position.step
+
     while position.epoch < config.epochs and not position.finished:
         batches = epoch_batches(
             sampler, position.epoch, config.grad_accumulation, processes.rank, processes.world_size
@@ -480,9 +496,9 @@ def train(
         description = f"epoch {position.epoch + 1}/{config.epochs}"
         show = config.progress and processes.is_main
         with tqdm(total=len(batches), initial=position.batch, desc=description, disable=not show) as bar:
-            train_epoch(run, ddp_model, loader, bar, loss_fn, dtype, config, processes, on_step)
+            train_epoch(run, ddp_model, loader, bar, loss_fn, dtype, config, processes, on_step, evaluate_now)
         if config.eval_every_epoch or position.finished:
-            evaluate_run(run, eval_data, loss_fn, metric, config, processes)
+            evaluate_now()
         if position.batch == len(batches):
             position.epoch, position.batch = position.epoch + 1, 0
         save_run(run, config, processes)

@@ -14,6 +14,7 @@ import torch
 
 from helpers.errors import ExerciseError
 from helpers.exercises.base import (
+    as_number,
     as_tensor,
     call_learner,
     checker,
@@ -23,7 +24,13 @@ from helpers.exercises.base import (
     require,
 )
 
-__all__ = ["ExerciseError", "check_attention_weights", "check_causal_mask", "check_scaled_scores"]
+__all__ = [
+    "ExerciseError",
+    "check_attention_memory",
+    "check_attention_weights",
+    "check_causal_mask",
+    "check_scaled_scores",
+]
 
 
 @checker
@@ -145,3 +152,27 @@ def _fail_if_matches_any(
     for problem, (wrong, hint) in wrong_versions.items():
         if matches(answer, wrong):
             fail(problem, hint)
+
+
+@checker
+def check_attention_memory(
+    answer: Any, batch: int, heads: int, length: int, bytes_per_value: int = 4
+) -> bool:
+    """``answer`` is the size in MB (10⁶ bytes; MiB accepted) of one layer's attention weights for a batch.
+
+    A predict-before-you-run exercise: the weights are one (length × length) matrix per head per sequence.
+    """
+    value = as_number(answer, "memory in MB")
+    expected = batch * heads * length**2 * bytes_per_value
+    if any(math.isclose(value, expected / unit, rel_tol=0.02) for unit in (1e6, 2**20)):
+        return True
+    mistakes = {
+        "the heads are missing: every head has its own weight matrix": expected / heads,
+        "the batch is missing: every sequence has its own weights": expected / batch,
+        "the length is not squared: each of n queries weighs each of n keys": expected / length,
+        "that counts values, not bytes: a float32 takes 4 bytes": expected / bytes_per_value,
+    }
+    for problem, wrong in mistakes.items():
+        if any(math.isclose(value, wrong / unit, rel_tol=0.02) for unit in (1e6, 2**20)):
+            fail(problem, "bytes = batch × heads × length² × bytes per value; MB = bytes / 10⁶")
+    fail(f"{value:g} MB is not the size of the attention weights", "bytes = batch × heads × length² × 4")

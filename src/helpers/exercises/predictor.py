@@ -8,9 +8,9 @@ from typing import Any
 
 import torch
 
-from helpers.exercises.base import as_tensor, checker, fail, require
+from helpers.exercises.base import as_number, as_tensor, checker, fail, require
 
-__all__ = ["check_bce_loss", "check_pos_weight"]
+__all__ = ["check_bce_loss", "check_pos_weight", "check_unshifted_probability"]
 
 
 @checker
@@ -51,3 +51,22 @@ def check_bce_loss(answer: Any, logits: Any, labels: Any, pos_weight: float) -> 
         "loss = mean(-(pos_weight · y · log σ(z) + (1 - y) · log(1 - σ(z))))",
     )
     return True
+
+
+@checker
+def check_unshifted_probability(answer: Any, probability: float, pos_weight: float) -> bool:
+    """``answer`` is the probability a ``pos_weight``-trained model means when it says ``probability``.
+
+    Training with ``pos_weight`` = w shifts the logits by log w, so the calibrated probability is
+    σ(logit(p) − log w) = p / (p + w (1 − p)).
+    """
+    value = as_number(answer, "probability")
+    expected = probability / (probability + pos_weight * (1 - probability))
+    if math.isclose(value, expected, rel_tol=1e-3):
+        return True
+    if math.isclose(value, probability / pos_weight, rel_tol=1e-3):
+        fail("that divides the probability by w", "the shift is on the logit scale: logit(p) − log w")
+    shifted_up = probability * pos_weight / (probability * pos_weight + 1 - probability)
+    if math.isclose(value, shifted_up, rel_tol=1e-3):
+        fail("that shifts the logit the wrong way", "pos_weight pushed the logits *up*; take log w off")
+    fail(f"{value:g} is not the calibrated probability", "logit(p) = log(p / (1 − p)); take off log w; σ")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
-from helpers.exercises.base import checker, fail, require
+from helpers.exercises.base import as_number, checker, fail, require
 
-__all__ = ["check_grad_accumulation", "check_learning_rate"]
+__all__ = ["check_grad_accumulation", "check_learning_rate", "check_padding_speedup"]
 
 
 @checker
@@ -46,3 +47,28 @@ def check_learning_rate(answer: Any, step: int, total_steps: int, warmup_ratio: 
         "after warmup: peak × (T − t) / (T − t_w)",
     )
     return True
+
+
+@checker
+def check_padding_speedup(answer: Any, lengths: Sequence[int], batch_size: int, max_length: int) -> bool:
+    """``answer`` predicts the speed-up of length-sorted dynamic padding over padding to ``max_length``.
+
+    The prediction counts the tokens the model computes: every sequence padded to ``max_length``,
+    against batches of ``batch_size`` consecutive sequences in length order, each padded to its longest.
+    """
+    value = as_number(answer, "speed-up")
+    padded = len(lengths) * max_length
+    expected = padded / _dynamic_tokens(sorted(lengths), batch_size)
+    if math.isclose(value, expected, rel_tol=0.01):
+        return True
+    if math.isclose(value, padded / _dynamic_tokens(list(lengths), batch_size), rel_tol=0.01):
+        fail("those batches are in the given order", "sort the lengths first, then cut them into batches")
+    if math.isclose(value, padded / sum(lengths), rel_tol=0.01):
+        fail("that is the speed-up with no padding at all", "each batch is still padded to its longest")
+    fail(f"{value:g}× is not the predicted speed-up", "tokens padded to max_length / tokens with buckets")
+
+
+def _dynamic_tokens(lengths: Sequence[int], batch_size: int) -> int:
+    """Tokens computed when consecutive batches are each padded to their longest sequence."""
+    batches = [lengths[i : i + batch_size] for i in range(0, len(lengths), batch_size)]
+    return sum(len(batch) * max(batch) for batch in batches)
