@@ -42,8 +42,12 @@ def test_facts_block_writes_units_out() -> None:
 
 
 def test_must_mention_attributes_are_named_as_the_facts_state_them() -> None:
-    _, user = copy_messages(LAPTOP, angle_for("researcher"), must_mention=["battery_hours"])
-    assert "Mention its battery: 12 hours." in user["content"].split("<facts>")[0]
+    _, user = copy_messages(LAPTOP, angle_for("researcher"), must_mention=["battery_hours", "material"])
+    # after the data, quoted as the facts state them: a small model follows the last instruction best
+    assert user["content"].split("</facts>")[1].strip() == (
+        'Name the product. Include "12 hours" (battery). Include "aluminium" (material).'
+    )
+    assert "battery: 12 hours" in user["content"].split("<facts>")[1]
 
 
 def test_facts_and_reviews_are_data_blocks_not_instructions() -> None:

@@ -134,12 +134,24 @@ EXAMPLE_COPY = (
 
 
 def _request(facts: ProductFacts, angle: str, review: str | None, must_mention: Sequence[str]) -> str:
+    """The user message: the task, the data blocks, then what the copy must state.
+
+    The must-mention words come last and quoted as the facts write them ('Include "30 hours" (battery).'):
+    measured on 60 samples of notebook 06, a 135 M model then stated the headline attribute in 87 % of
+    them, against 55 % when the same request came before the data as 'Mention its battery: 30 hours.'
+    """
     data = f"<facts>\n{facts_block(facts)}\n</facts>"
     if review:
         data += f"\n<review>\n{review}\n</review>"
     lines = fact_lines(facts)
-    mention = "".join(f" Mention its {lines[name]}." for name in must_mention)
-    return f"Write two sentences of product copy for {angle}. Name the product.{mention}\n\n{data}"
+    mention = "".join(_include(lines[name]) for name in must_mention)
+    return f"Write two sentences of product copy for {angle}.\n\n{data}\n\nName the product.{mention}"
+
+
+def _include(fact_line: str) -> str:
+    """'battery: 30 hours' -> ' Include "30 hours" (battery).'; a feature line is quoted whole."""
+    name, _, words = fact_line.rpartition(": ")
+    return f' Include "{words}" ({name}).' if name else f' Include "{words}".'
 
 
 def copy_messages(
