@@ -20,8 +20,8 @@ needs, each piece in its own module:
   ``warmup_ratio`` of the steps, then linear decay to 0; gradient clipping at ``max_grad_norm``.
 * **Precision and processes** (:mod:`helpers.devices`): bf16/fp16 autocast where the hardware has it;
   under ``torchrun`` (:mod:`helpers.train_cli`) DistributedDataParallel, NCCL on GPUs, gloo on CPUs.
-* **Evaluation** at every epoch end on process 0, with early stopping on the metric and, when it stops
-  early, the best epoch's weights restored.
+* **Evaluation** at every epoch end (and every ``eval_every_steps`` steps) on process 0, with early
+  stopping on the metric and, when it stops early, the best evaluation's weights restored.
 * **Checkpoints** (:mod:`helpers.checkpoints`) every ``checkpoint_every_steps`` steps and at every epoch
   end; :func:`train` resumes from the newest one, skipping the batches already seen, and ends with the
   same weights as a run that never stopped (same hardware, thread count and settings).
@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -240,9 +241,8 @@ def minimal_train(model: nn.Module, dataset: BatchDataset, config: TrainConfig, 
     sampler = make_sampler(dataset, config)
     steps = steps_per_epoch(len(sampler), 1, config.grad_accumulation)
     optimizer = make_optimizer(model, config.learning_rate, config.weight_decay)
-    scheduler = make_scheduler(
-        optimizer, round(config.warmup_ratio * steps * config.epochs), steps * config.epochs
-    )
+    total_steps = steps * config.epochs
+    scheduler = make_scheduler(optimizer, round(config.warmup_ratio * total_steps), total_steps)
     collate = make_collate(dataset, config.dynamic_padding)
     model.train()
     for epoch in range(config.epochs):
@@ -358,6 +358,9 @@ def evaluate_run(
     processes: Processes,
 ) -> None:
     """Process 0 evaluates; every process gets the result and the early-stopping decision."""
+    last = run.history[-1] if run.history else {}  # an epoch end on an eval_every_steps step: done already
+    if last.get("kind") == "eval" and last["step"] == run.position.step:
+        return
     started = time.perf_counter()
     result = None
     if processes.is_main and eval_data is not None:
@@ -474,13 +477,7 @@ def train(
     collate = collate or make_collate(train_data, config.dynamic_padding)
 
     position = run.position
-    evaluated_step = None
-
-    def evaluate_now() -> None:  # once per step: the end of an epoch may also be an eval_every_steps step
-        nonlocal evaluated_step
-        if evaluated_step != position.step:
-            evaluate_run(run, eval_data, loss_fn, metric, config, processes)
-            evaluated_step = position.step
+    evaluate_now = partial(evaluate_run, run, eval_data, loss_fn, metric, config, processes)
 
     while position.epoch < config.epochs and not position.finished:
         batches = epoch_batches(
