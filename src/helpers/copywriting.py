@@ -218,6 +218,7 @@ def generate_copies(
     return Generation(texts, sum(_generated_length(row, tokenizer.eos_token_id) for row in new), seconds)
 
 
+@torch.no_grad()
 def prefix_cached_batch(
     model, rows: Sequence[Sequence[int]], repeats: int, pad_token_id: int, share_prefix: bool = True
 ) -> dict:
