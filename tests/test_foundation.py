@@ -242,6 +242,9 @@ def test_pytest_itself_blocks_the_network() -> None:
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebooks_are_clean_and_have_one_parameters_cell(notebook) -> None:
+    raw = json.loads(notebook.read_text(encoding="utf-8"))
+    # nbformat 4.5 gives every cell an id (a cell without one is a warning now and an error later)
+    assert all("id" in cell for cell in raw["cells"]), f"{notebook.name}: a cell has no id"
     nb = nbformat.read(notebook, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(not c.outputs and c.execution_count is None for c in code), "commit notebooks without outputs"
