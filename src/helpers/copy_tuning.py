@@ -21,7 +21,7 @@ from torch import nn
 
 from helpers.batching import pad_examples
 from helpers.copy_validation import ProductFacts
-from helpers.copywriting import fact_lines, headline_attribute
+from helpers.copywriting import fact_lines, headline_attribute, prompt_token_ids
 from helpers.training import TrainConfig, TrainResult, train
 
 IGNORE = -100  # cross_entropy's ignore_index: positions that are not learnt
@@ -46,8 +46,7 @@ class CopyPairs(torch.utils.data.Dataset):
             raise ValueError(f"{len(conversations)} conversations but {len(copies)} copies")
         self.examples = []
         for messages, copy in zip(conversations, copies, strict=True):
-            prompt = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-            prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+            prompt_ids = prompt_token_ids(tokenizer, [messages])[0]
             copy_ids = tokenizer(copy, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
             ids = torch.tensor(prompt_ids + copy_ids)
             labels = torch.tensor([IGNORE] * len(prompt_ids) + copy_ids)

@@ -200,10 +200,7 @@ def generate_copies(
     """
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    prompts = [
-        tokenizer.apply_chat_template(c, add_generation_prompt=True, tokenize=False) for c in conversations
-    ]
-    rows = tokenizer(prompts, add_special_tokens=False)["input_ids"]
+    rows = prompt_token_ids(tokenizer, conversations)
     repeats = decoding.pop("num_return_sequences", 1)
     decoding.setdefault("max_new_tokens", 60)
     decoding.setdefault("pad_token_id", tokenizer.pad_token_id)
@@ -216,6 +213,14 @@ def generate_copies(
     new = output[:, inputs["input_ids"].shape[1] :]
     texts = [text.strip() for text in tokenizer.batch_decode(new, skip_special_tokens=True)]
     return Generation(texts, sum(_generated_length(row, tokenizer.eos_token_id) for row in new), seconds)
+
+
+def prompt_token_ids(tokenizer, conversations: Sequence[list[dict[str, str]]]) -> list[list[int]]:
+    """The tokens the model reads for each conversation: its chat template, then the generation prompt."""
+    prompts = [
+        tokenizer.apply_chat_template(c, add_generation_prompt=True, tokenize=False) for c in conversations
+    ]
+    return tokenizer(prompts, add_special_tokens=False)["input_ids"]
 
 
 @torch.no_grad()

@@ -114,7 +114,7 @@ class TrainConfig:
     eval_every_epoch: bool = True
     eval_every_steps: int | None = None  # also within epochs; early-stopping patience then counts evaluations
     eval_batch_size: int = 64
-    early_stopping_patience: int | None = None  # epochs without a better metric before stopping
+    early_stopping_patience: int | None = None  # evaluations without a better metric before stopping
     checkpoint_dir: str | None = None
     checkpoint_every_steps: int | None = None  # None: only at epoch ends
     keep_checkpoints: int = 2
