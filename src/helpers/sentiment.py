@@ -250,9 +250,15 @@ def _score_batch(model, tokenizer, shared, prefix, prefix_ids, prefix_cache, bat
     cache.batch_repeat_interleave(len(batch))
     prefix_mask = torch.ones(len(batch), prefix_ids.shape[1], dtype=torch.long, device=model.device)
     mask = torch.cat([prefix_mask, suffixes["attention_mask"]], dim=1)
-    logits = model(input_ids=suffixes["input_ids"], attention_mask=mask, cache=cache, use_cache=True).logits
     last = suffixes["attention_mask"].sum(dim=1) - 1  # right padding: each row's last real token
-    log_probs = torch.log_softmax(logits[torch.arange(len(batch)), last].float(), dim=-1)
+    # Only the last tokens are read, so the 49k-word output layer runs at those positions alone (batches
+    # are sorted by length: a few distinct positions per batch).
+    positions = last.unique()
+    logits = model(
+        input_ids=suffixes["input_ids"], attention_mask=mask, cache=cache, logits_to_keep=positions
+    ).logits
+    logits = logits[torch.arange(len(batch)), torch.searchsorted(positions, last)]
+    log_probs = torch.log_softmax(logits.float(), dim=-1)
     return log_probs[:, word_ids].cpu().numpy()
 
 

@@ -82,20 +82,9 @@ from helpers.runtime import seed_everything
 CHECKPOINT_FORMAT = 2
 # Fields that change the numbers a run computes: resuming with different values would not reproduce
 # the interrupted run, so it is refused.
-PLAN_FIELDS = (
-    "epochs",
-    "batch_size",
-    "grad_accumulation",
-    "learning_rate",
-    "weight_decay",
-    "warmup_ratio",
-    "max_grad_norm",
-    "mixed_precision",
-    "early_stopping_patience",
-    "seed",
-    "bucketing",
-    "dynamic_padding",
-    "max_steps",
+PLAN_FIELDS = tuple(
+    "epochs batch_size grad_accumulation learning_rate weight_decay warmup_ratio max_grad_norm"
+    " mixed_precision early_stopping_patience seed bucketing dynamic_padding max_steps".split()
 )
 
 
