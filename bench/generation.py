@@ -17,7 +17,13 @@ import torch
 
 import helpers
 from helpers.copy_validation import ProductFacts
-from helpers.copywriting import angle_for, copy_messages, generate_copies, headline_attribute
+from helpers.copywriting import (
+    angle_for,
+    copy_messages,
+    generate_copies,
+    headline_attribute,
+    prompt_token_ids,
+)
 from helpers.sim.catalog import make_catalog
 
 NEW_TOKENS = 32
@@ -62,9 +68,7 @@ def main() -> None:
     conversations = [
         copy_messages(f, angle_for("researcher"), must_mention=[headline_attribute(f)]) for f in facts
     ]
-    prompt = tokenizer.apply_chat_template(
-        conversations[0], add_generation_prompt=True, return_tensors="pt", return_dict=True
-    )["input_ids"]
+    prompt = torch.tensor(prompt_token_ids(tokenizer, conversations[:1]))
     with torch.no_grad():
         tokens_per_s(model, prompt, 4, True)  # warm-up
         cached = max(tokens_per_s(model, prompt, NEW_TOKENS, True) for _ in range(2))
