@@ -144,6 +144,7 @@ def test_index_headlines_in_words_and_the_machine() -> None:
         "lpft_gap_to_oracle": 0.0433,
         "oracle_auc": 0.8782,
         "pooler_auc": 0.8011,
+        "mean_random_head_auc": 0.8173,
         "tfidf_auc": 0.7831,
     }
     assert headline("03_bert_predictor", metrics).startswith(

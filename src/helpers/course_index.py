@@ -30,7 +30,8 @@ HEADLINES: dict[str, str] = {
     "02_tokenization": ("{unknown_rate_corpus:.2%} unknown word pieces on the shop's texts"),
     "03_bert_predictor": (
         "LP-FT predictor {lpft_mean_auc:.3f} AUC, {lpft_gap_to_oracle:.3f} below the best possible "
-        "({oracle_auc:.3f}); the seed's pooler fine-tune {pooler_auc:.3f}, TF-IDF {tfidf_auc:.3f}"
+        "({oracle_auc:.3f}); the seed's pooler fine-tune {pooler_auc:.3f}, mean pooling from a random head "
+        "{mean_random_head_auc:.3f}, TF-IDF {tfidf_auc:.3f}"
     ),
     "04_training_on_gpu": (
         "resume bit-identical: {resume_bit_identical}; bucketing {bucketing_speedup:.2f}× faster; "

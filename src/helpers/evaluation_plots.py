@@ -122,22 +122,35 @@ def profit_chart(
     return fig
 
 
-def interval_chart(table: pd.DataFrame, metric: str = "roc_auc", title: str = "") -> Figure:
+def interval_chart(
+    table: pd.DataFrame,
+    metric: str = "roc_auc",
+    title: str = "",
+    xlabel: str = "",
+    reference: float | None = None,
+    width: float = 4.6,
+) -> Figure:
     """Each row's ``metric`` with its 95 % interval (columns ``metric``, ``metric_low``, ``metric_high``),
-    one panel per data set (column ``data``), models on the vertical axis."""
+    one panel of ``width`` inches per data set (column ``data``), models on the vertical axis.
+
+    ``reference`` draws a vertical line, such as 0 for differences between two models.
+    """
     datasets = list(dict.fromkeys(table["data"]))
     fig, axes = plt.subplots(
         1,
         len(datasets),
-        figsize=(4.6 * len(datasets), 0.45 * table.groupby("data").size().max() + 1.6),
+        figsize=(width * len(datasets), 0.45 * table.groupby("data").size().max() + 1.6),
         squeeze=False,
     )
     for ax, name in zip(axes[0], datasets, strict=True):
         part = table[table["data"] == name].iloc[::-1]
         error = [part[metric] - part[f"{metric}_low"], part[f"{metric}_high"] - part[metric]]
         ax.errorbar(part[metric], range(len(part)), xerr=error, fmt="o", capsize=3)
+        if reference is not None:
+            ax.axvline(reference, color="k", lw=0.8)
         ax.set_yticks(range(len(part)), part["model"])
-        ax.set(title=name, xlabel=f"{metric.replace('_', '-').upper()} with 95 % bootstrap interval")
+        label = xlabel or f"{metric.replace('_', '-').upper()}"
+        ax.set(title=name, xlabel=f"{label} with 95 % bootstrap interval")
         ax.grid(axis="x", alpha=0.4)
     fig.suptitle(title or "Test results with 95 % confidence intervals")
     fig.tight_layout()
