@@ -7,14 +7,18 @@ the training loss and a :class:`~helpers.objectives.Metric`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
-from helpers.batching import BatchDataset, LengthBucketSampler, make_collate, model_inputs
+from helpers.batching import BatchDataset, LengthBucketSampler, TextDataset, make_collate, model_inputs
 from helpers.devices import autocast, resolve_precision
 from helpers.objectives import ROC_AUC, LossFn, Metric, binary_loss, score_logits
 
@@ -82,6 +86,64 @@ def embed(model: nn.Module, dataset: BatchDataset, **options: Any) -> np.ndarray
     :func:`predict_logits`.
     """
     return forward_in_length_order(model, dataset, _pooled, **options)
+
+
+POOLED_CACHE_FILE = "pooled_cache.npz"
+
+
+class _Rows:
+    """Some examples of a dataset, as a dataset: what a cache of vectors still lacks."""
+
+    def __init__(self, dataset: BatchDataset, indices: Sequence[int]) -> None:
+        self.dataset, self.indices = dataset, np.asarray(indices, dtype=np.int64)
+        self.lengths, self.labels = dataset.lengths[self.indices], None
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        return self.dataset[int(self.indices[index])]
+
+    def collate_fn(self, dynamic_padding: bool = True) -> Callable:
+        return self.dataset.collate_fn(dynamic_padding)
+
+
+def embed_cached(
+    model: nn.Module, dataset: TextDataset, model_dir: str | Path | None, **options: Any
+) -> np.ndarray:
+    """:func:`embed`, remembering every example's vector in ``model_dir/pooled_cache.npz``.
+
+    Notebooks 05, 08 and 09 score the same simulated sessions with notebook 03's saved predictor:
+    each vector is computed once, by the first of them. Examples are keyed on their token ids, so
+    another text, tokenizer or truncation is another key. ``model_dir`` must be the folder the model
+    was loaded from: ``save_predictor`` replaces that folder as a whole, so a retrained model never
+    meets the old model's vectors; None (a model trained in this run, never saved) caches nothing.
+    ``options`` as in :func:`predict_logits`.
+    """
+    if model_dir is None:
+        return embed(model, dataset, **options)
+    cache_file = Path(model_dir) / POOLED_CACHE_FILE
+    keys = np.array([hashlib.sha1(ids.numpy().tobytes()).hexdigest() for ids in dataset.input_ids])
+    known: dict[str, np.ndarray] = {}
+    if cache_file.exists():
+        with np.load(cache_file) as stored:
+            known = dict(zip(stored["keys"], stored["vectors"], strict=True))
+    missing = [i for i, key in enumerate(keys) if key not in known]
+    if missing:
+        known.update(zip(keys[missing], embed(model, _Rows(dataset, missing), **options), strict=True))
+        handle, staging = tempfile.mkstemp(dir=cache_file.parent, suffix=".npz")
+        with os.fdopen(handle, "wb") as file:  # written beside the cache, then renamed: never half a file
+            np.savez(file, keys=np.array(list(known)), vectors=np.stack(list(known.values())))
+        os.replace(staging, cache_file)
+    return np.stack([known[key] for key in keys])
+
+
+def head_logits(model: nn.Module, pooled: np.ndarray) -> np.ndarray:
+    """A :class:`~helpers.predictor.Predictor`'s head on pooled vectors (from :func:`embed`), as numpy."""
+    model = getattr(model, "module", model)
+    device = next(model.parameters()).device
+    with torch.inference_mode():
+        return model.head_logits(torch.as_tensor(pooled, device=device)).float().cpu().numpy()
 
 
 def predict(model: nn.Module, dataset: BatchDataset, **options: Any) -> np.ndarray:
