@@ -149,7 +149,7 @@ def interval_chart(
         if reference is not None:
             ax.axvline(reference, color="k", lw=0.8)
         ax.set_yticks(range(len(part)), part["model"])
-        label = xlabel or f"{metric.replace('_', '-').upper()}"
+        label = xlabel or metric.replace("_", "-").upper()
         ax.set(title=name, xlabel=f"{label} with 95 % bootstrap interval")
         ax.grid(axis="x", alpha=0.4)
     fig.suptitle(title or "Test results with 95 % confidence intervals")
