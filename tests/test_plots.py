@@ -154,3 +154,23 @@ def test_confusion_matrices_one_panel_per_method_rows_normalised():
     texts = [t.get_text() for t in fig.axes[1].texts]
     assert texts == ["2\n100%", "0\n0%", "0\n0%", "3\n100%"]
     plt.close("all")
+
+
+def test_interval_chart_of_differences_has_its_zero_line_and_label() -> None:
+    from helpers.evaluation_plots import interval_chart
+
+    table = pd.DataFrame(
+        {
+            "data": ["test", "test"],
+            "model": ["A − B", "C − B"],
+            "auc_difference": [0.02, -0.01],
+            "auc_difference_low": [-0.01, -0.03],
+            "auc_difference_high": [0.05, 0.01],
+        }
+    )
+    fig = interval_chart(table, "auc_difference", xlabel="ROC-AUC difference", reference=0.0, width=7.0)
+    (ax,) = fig.axes
+    assert fig.get_size_inches()[0] == pytest.approx(7.0)
+    assert ax.get_xlabel() == "ROC-AUC difference with 95 % bootstrap interval"
+    assert tick_labels(ax.yaxis) == ["C − B", "A − B"]  # first row on top
+    assert any(list(line.get_xdata()) == [0.0, 0.0] for line in ax.get_lines())
