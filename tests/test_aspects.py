@@ -72,3 +72,18 @@ def test_aspect_table_and_scores() -> None:
         missed["aspect_detection_recall"] == pytest.approx(2 / 3)
         and missed["aspect_detection_precision"] == 1.0
     )
+
+
+def test_top_complaints_count_negative_mentions_and_show_the_surest_one() -> None:
+    mentions = pd.DataFrame(
+        {
+            "clause": ["battery lasts long", "battery died in a day", "battery is weak", "fit is tight"],
+            "aspect": ["battery", "battery", "battery", "fit"],
+            "positive": [0.45, 0.02, 0.30, 0.40],
+            "category": ["earbuds"] * 4,
+        }
+    )
+    top = asp.top_complaints(mentions)
+    assert top.loc["earbuds", "aspect"] == "battery" and top.loc["earbuds", "complaints"] == 3
+    assert top.loc["earbuds", "example"] == "battery died in a day"  # not the first, the surest
+    assert top.loc["earbuds", "example_positive"] == pytest.approx(0.02)

@@ -52,7 +52,17 @@ BLENDER = ProductFacts(
         ("1.5 L jar and 1200 W of power: smoothies in seconds.", BLENDER),
         ("Hands-free listening, perfect for your commute. Feel free to compare.", EARBUDS),
         ("Slow down and enjoy the view: the Flex 882 keeps the wind out.", JACKET),
-        ("Fits in your bag with 2 in your pocket to spare.", EARBUDS),
+        ("The Air 876's case fits any pocket.", EARBUDS),  # the model number is the name, not a claim
+        (
+            "Sizes US 5-11 and a mesh upper.",
+            ProductFacts(
+                "Nike Pro 1 Shoes",
+                "Nike",
+                80.0,
+                4.1,
+                attributes={"size_range": "US 5-11", "material": "mesh"},
+            ),
+        ),
         ("Rated 3.8 out of 5 stars: wireless earbuds with 10 hours of battery.", EARBUDS),
         ("A 3.8/5 rating and a 14-inch screen: this laptop means business.", LAPTOP),
         ("Pair them with your phone and go.", EARBUDS),  # a phone to pair with is no claim that it is one
@@ -92,6 +102,12 @@ def test_faithful_copies_pass(copy: str, facts: ProductFacts) -> None:
         ("This smartwatch tracks every run.", EARBUDS, "product type"),
         ("A top-of-the-line smart speaker.", EARBUDS, "product type"),
         ("The warmest backpack of the season.", JACKET, "product type"),
+        ("Carries 30 lbs with ease.", BLENDER, "number"),  # a unit no rule reads: unchecked, so unsupported
+        ("The Pulse 363 with a 363-hour battery.", LAPTOP, "quantity"),
+        ("A 876-camera phone in your ears.", EARBUDS, "number"),  # the model number dressed up as a spec
+        ("A crisp 1080p picture.", LAPTOP, "number"),
+        ("Rated 3.", EARBUDS, "number"),  # a rating cut off mid-number is no rating
+        ("Fits in your bag with 2 in your pocket to spare.", EARBUDS, "number"),  # "in" is no unit, 2 no fact
     ],
 )
 def test_unsupported_claims_fail(copy: str, facts: ProductFacts, kind: str) -> None:

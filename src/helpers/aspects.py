@@ -148,13 +148,16 @@ def category_aspect_sentiment(mentions: pd.DataFrame, min_mentions: int = 5) -> 
 
 def top_complaints(mentions: pd.DataFrame, per_category: int = 1) -> pd.DataFrame:
     """The most complained-about aspects of each category: ``complaints`` (negative mentions, positive
-    probability < 0.5) and one ``example`` clause, indexed by category."""
+    probability < 0.5), indexed by category, with the ``example`` clause the model is surest is negative
+    and that clause's ``positive`` probability (a count near the 0.5 line holds mistakes too)."""
     negative = mentions[mentions["positive"] < 0.5]
     counts = negative.groupby(["category", "aspect"]).size().rename("complaints").reset_index()
     top = counts.sort_values(["complaints", "aspect"], ascending=[False, True], kind="stable")
     top = top.groupby("category").head(per_category).set_index("category").sort_index()
-    top["example"] = [
-        negative[(negative["category"] == c) & (negative["aspect"] == a)]["clause"].iloc[0]
+    surest = [
+        negative.loc[negative[(negative["category"] == c) & (negative["aspect"] == a)]["positive"].idxmin()]
         for c, a in zip(top.index, top["aspect"], strict=True)
     ]
+    top["example"] = [row["clause"] for row in surest]
+    top["example_positive"] = [round(float(row["positive"]), 3) for row in surest]
     return top

@@ -20,6 +20,9 @@ offer           ``% off``, discount, sale, free (shipping, gifts ...)      never
 superlative     best, #1, fastest, unbeatable, world's ...                 never: not checkable
 guarantee       guarantee(d), warranty, money-back, risk-free              never
 medical         cure, heal, clinically, therapeutic ...                    never
+number          any other number: ``30 lbs``, ``a 704-camera``, ``1080p``  never (a number of the name or
+                                                                           of a text fact, standing on
+                                                                           its own, is no claim)
 ==============  =========================================================  ===========================
 
 A copy passes when every claim is supported, no banned phrase appears and every must-mention
@@ -121,6 +124,10 @@ QUANTITY = re.compile(
     + r")(?![a-z])",
     re.I,
 )
+NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*")
+GLUED_TO_A_WORD = re.compile(r"-?[a-z]", re.I)  # "704-camera", "1080p": the number says something new
+NUMBER_AS_WRITTEN = re.compile(r"[\w.,-]*\w")  # "704-camera", "1080p", "5-11", "30"
+NEXT_WORD = re.compile(r" [a-z]+", re.I)
 
 
 @dataclass(frozen=True)
@@ -266,6 +273,33 @@ def _down_as_direction(text: str, word: str) -> bool:
     return word == "down" and not re.search(r"\bdown[- ](jacket|fill|filled|insulat\w*|feathers?)\b", text)
 
 
+def _other_number_claims(copy: str, facts: ProductFacts) -> list[Claim]:
+    """Numbers that no rule above read. They cannot be checked ("30 lbs": a unit the rules do not know;
+    "a 704-camera": the model number as a spec), so each is an unsupported claim, unless it is a number
+    of the product's name or of a text fact ("Air 876", "US 5-11") standing on its own: that is no claim."""
+    checked = [PRICE, RATING, QUANTITY, *PATTERNS.values()]
+    spans = [match.span() for pattern in checked for match in pattern.finditer(copy)]
+    texts = [facts.title, *(value for value in facts.attributes.values() if isinstance(value, str))]
+    known = {match.group(0) for text in texts for match in NUMBER.finditer(text)}
+    claims = []
+    for match in NUMBER.finditer(copy):
+        if any(start <= match.start() < end for start, end in spans):
+            continue
+        if match.group(0) in known and not GLUED_TO_A_WORD.match(copy, match.end()):
+            continue
+        reason = "a number the facts do not state"
+        claims.append(Claim("number", _as_written(copy, match), False, reason))
+    return claims
+
+
+def _as_written(copy: str, number: re.Match) -> str:
+    """The number with what it is glued to ("704-camera"), or with the next word ("30 lbs")."""
+    written = NUMBER_AS_WRITTEN.match(copy, number.start()).group(0)
+    if written == number.group(0) and (word := NEXT_WORD.match(copy, number.end())):
+        written += word.group(0)
+    return written
+
+
 def extract_claims(copy: str, facts: ProductFacts) -> list[Claim]:
     """Every checkable claim of ``copy``, each marked supported or not by ``facts``."""
     claims = _price_claims(copy, facts) + _rating_claims(copy, facts) + _quantity_claims(copy, facts)
@@ -275,7 +309,7 @@ def extract_claims(copy: str, facts: ProductFacts) -> list[Claim]:
             Claim(kind, match.group(0).strip(), False, f"a {kind} claim the facts cannot back")
             for match in pattern.finditer(copy)
         ]
-    return claims
+    return claims + _other_number_claims(copy, facts)
 
 
 def mentions(copy: str, facts: ProductFacts, attribute: str) -> bool:

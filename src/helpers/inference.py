@@ -50,7 +50,7 @@ def forward_in_length_order(
     order = LengthBucketSampler(dataset.lengths, batch_size, shuffle=False)
     collate = make_collate(dataset)
     results = None
-    for indices in tqdm(order.batches(), desc="predict", disable=not progress, leave=False):
+    for indices in tqdm(order.batches(), desc="predict", disable=not progress):
         batch = collate([dataset[i] for i in indices])
         with torch.inference_mode(), autocast(device, dtype):
             out = forward(model, model_inputs(batch, device))

@@ -76,7 +76,7 @@ def frozen_pass(
     pooled = np.empty((len(dataset), model.head.in_features), dtype=np.float32)
     collate = make_collate(dataset)
     order = LengthBucketSampler(dataset.lengths, batch_size, shuffle=False)
-    for indices in tqdm(order.batches(), desc="frozen pass", disable=not progress, leave=False):
+    for indices in tqdm(order.batches(), desc="frozen pass", disable=not progress):
         inputs = model_inputs(collate([dataset[i] for i in indices]), device)
         outputs = model.encoder(**inputs, output_hidden_states=True)
         lower = outputs.hidden_states[n_frozen].float().cpu()

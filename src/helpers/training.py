@@ -481,7 +481,10 @@ def train(
         )
         description = f"epoch {position.epoch + 1}/{config.epochs}"
         show = config.progress and processes.is_main
-        with tqdm(total=len(batches), initial=position.batch, desc=description, disable=not show) as bar:
+        total = len(batches)
+        if config.max_steps is not None:  # the bar ends where the run will stop, not at the epoch's end
+            total = min(total, position.batch + (config.max_steps - position.step) * config.grad_accumulation)
+        with tqdm(total=total, initial=position.batch, desc=description, disable=not show) as bar:
             train_epoch(run, ddp_model, loader, bar, loss_fn, dtype, config, processes, on_step, evaluate_now)
         if config.eval_every_epoch or position.finished:
             evaluate_now()
