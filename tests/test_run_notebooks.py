@@ -84,6 +84,20 @@ def test_report_renders_with_local_mathjax(tmp_path: Path) -> None:
     check_renders_offline(Path(moved) / "99_tiny.html")
 
 
+def test_a_report_for_readers_leaves_out_code_and_course_cells(tmp_path: Path) -> None:
+    path = tiny_notebook(tmp_path)
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells.append(
+        nbformat.v4.new_markdown_cell("## Exercises (for learners)", metadata={"tags": ["course"]})
+    )
+    notebook.cells.append(nbformat.v4.new_code_cell("unique_code_line = 2"))
+    nbformat.write(notebook, path)
+    for hide_code, shown in ((False, True), (True, False)):
+        page = render_html(path, hide_code=hide_code).read_text(encoding="utf-8")
+        assert ("Exercises (for learners)" in page) is shown and ("unique_code_line" in page) is shown
+        assert "Scaled dot-product attention" in page  # the rest of the story stays
+
+
 def test_mathjax_is_copied_once_and_again_when_damaged(tmp_path: Path) -> None:
     folder = install_mathjax(tmp_path)
     script = folder / "MathJax.js"

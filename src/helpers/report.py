@@ -29,7 +29,7 @@ NOTEBOOK = "09_marketing_report"
 REPORT_NAME = "marketing_report"
 DEFAULTS = {"contact_cost": 1.0, "margin": 20.0, "budget": 300.0, "copy_variants": 4, "target_segments": ""}
 # Metrics of earlier notebooks that the report's model card quotes, when a course run recorded them.
-QUOTED_NOTEBOOKS = ("03_bert_predictor", "05_evaluation", "08_privacy_explainability")
+QUOTED_NOTEBOOKS = ("08_privacy_explainability",)
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:

@@ -94,9 +94,11 @@ def install_mathjax(out_dir: Path) -> Path:
 
 def render_html(executed: Path, hide_code: bool = False) -> Path:
     """Render an executed notebook to HTML beside it, with MathJax from ``./mathjax`` and no CDN script;
-    ``hide_code`` leaves out the code cells' inputs and prompts (a report for readers, not learners)."""
+    ``hide_code`` makes a report for readers, not learners: no code cell inputs or prompts, and no cell
+    tagged ``course`` (learning objectives, exercises)."""
     import jinja2
     from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
 
     install_mathjax(executed.parent)
     exporter = HTMLExporter(
@@ -108,6 +110,8 @@ def render_html(executed: Path, hide_code: bool = False) -> Path:
         exclude_input_prompt=hide_code,
         exclude_output_prompt=hide_code,
     )
+    if hide_code:
+        exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"course"}), enabled=True)
     body, _ = exporter.from_filename(str(executed))
     page = executed.with_suffix(".html")
     page.write_text(body, encoding="utf-8")
