@@ -50,3 +50,8 @@ def test_unshifted_probability_checker() -> None:
         check_unshifted_probability(0.3, probability=0.5, pos_weight=9.0)
     # edge: balanced classes (w = 1) leave the probability as it is
     assert check_unshifted_probability(0.7, probability=0.7, pos_weight=1.0)
+
+
+def test_pos_weight_checker_needs_both_classes() -> None:
+    with pytest.raises(ValueError, match="needs both classes"):
+        check_pos_weight(1.0, [0, 0, 0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from helpers.errors import ExerciseError
@@ -47,3 +48,13 @@ def test_padding_speedup_checker() -> None:
         check_padding_speedup(2.5, lengths, batch_size=4, max_length=128)
     # edge: every sequence already max_length long, nothing to gain
     assert check_padding_speedup(1.0, [128] * 5, batch_size=2, max_length=128)
+
+
+def test_checkers_take_numpy_numbers_and_explain_a_non_number() -> None:
+    assert check_grad_accumulation(np.int64(4), micro_batch=16, processes=2, effective_batch=128)
+    with pytest.raises(ExerciseError, match="whole number"):
+        check_grad_accumulation(True, micro_batch=16, processes=2, effective_batch=128)
+    expected = np.float32(1e-4 * (1000 - 550) / (1000 - 100))
+    assert check_learning_rate(expected, step=550, total_steps=1000, warmup_ratio=0.1, peak=1e-4)
+    with pytest.raises(ExerciseError, match="should be a number"):
+        check_learning_rate("peak", step=550, total_steps=1000, warmup_ratio=0.1, peak=1e-4)

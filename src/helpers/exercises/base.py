@@ -88,3 +88,10 @@ def as_number(answer: Any, what: str) -> float:
         return float(np.asarray(answer, dtype=float).reshape(-1)[0])
     except (TypeError, ValueError, IndexError):
         fail(f"{what} should be a number, got {type(answer).__name__}", "compute it as a float")
+
+
+def is_whole_number(answer: Any) -> bool:
+    """An int, or a NumPy integer (``np.int64`` from a computation), but not a bool."""
+    import numbers
+
+    return isinstance(answer, numbers.Integral) and not isinstance(answer, bool)

@@ -19,6 +19,10 @@ def check_pos_weight(answer: Any, labels: Sequence[int]) -> bool:
     labels = [int(bool(label)) for label in labels]
     positives = sum(labels)
     negatives = len(labels) - positives
+    if positives == 0 or negatives == 0:
+        raise ValueError(
+            f"pos_weight needs both classes; the labels have {positives} positives, {negatives} negatives"
+        )
     value = float(as_tensor(answer, "pos_weight").reshape(-1)[0])
     if math.isclose(value, negatives / positives, rel_tol=1e-3):
         return True

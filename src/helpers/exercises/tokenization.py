@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from helpers.batching import PADDING_STRATEGIES, padding_waste
-from helpers.exercises.base import call_learner, checker, fail, refuse_workbook_code, require
+from helpers.exercises.base import call_learner, checker, fail, is_whole_number, refuse_workbook_code, require
 from helpers.tokenization import CONTINUATION, UNK_TOKEN, tokenize_word
 
 __all__ = [
@@ -167,11 +167,7 @@ def _special_token_ids(tokenizer: Any) -> dict[str, int]:
 def check_token_count(answer: Any, text: str, tokenizer: Any) -> bool:
     """``answer`` is how many tokens ``tokenizer`` makes of ``text``, without ``[CLS]`` and ``[SEP]``."""
     pieces = tokenizer.tokenize(text)
-    require(
-        isinstance(answer, int) and not isinstance(answer, bool),
-        f"expected a whole number, got {answer!r}",
-        "count the word pieces",
-    )
+    require(is_whole_number(answer), f"expected a whole number, got {answer!r}", "count the word pieces")
     if answer == len(pieces) + 2:
         fail("that counts [CLS] and [SEP] too", "count only the pieces of the text itself")
     require(

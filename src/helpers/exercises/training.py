@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from helpers.exercises.base import as_number, checker, fail, require
+from helpers.exercises.base import as_number, checker, fail, is_whole_number, require
 
 __all__ = ["check_grad_accumulation", "check_learning_rate", "check_padding_speedup"]
 
@@ -15,7 +15,7 @@ __all__ = ["check_grad_accumulation", "check_learning_rate", "check_padding_spee
 def check_grad_accumulation(answer: Any, micro_batch: int, processes: int, effective_batch: int) -> bool:
     """``answer`` micro-batches per step give ``effective_batch`` = micro_batch × processes × answer."""
     require(
-        isinstance(answer, int) and not isinstance(answer, bool),
+        is_whole_number(answer),
         f"expected a whole number, got {answer!r}",
         "you cannot accumulate a fraction of a micro-batch",
     )
@@ -37,7 +37,7 @@ def check_learning_rate(answer: Any, step: int, total_steps: int, warmup_ratio: 
 
     warmup = round(warmup_ratio * total_steps)
     expected = peak * linear_warmup_decay(step, warmup, total_steps)
-    value = float(answer)
+    value = as_number(answer, "the learning rate")
     correct = math.isclose(value, expected, rel_tol=1e-6, abs_tol=1e-12)
     if not correct and math.isclose(value, peak * (total_steps - step) / total_steps, rel_tol=1e-6):
         fail("the decay starts after the warmup, not at step 0", "decay over the steps from t_w to T")
