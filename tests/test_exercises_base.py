@@ -18,7 +18,7 @@ CHECKERS_BY_MODULE = {
         "check_token_count",
         "check_tokens_that_differ",
     ],
-    "data": ["check_conversion_by_group"],
+    "data": ["check_conversion_by_group", "check_signal_probability"],
     "predictor": ["check_pos_weight", "check_bce_loss"],
     "evaluation": ["check_top_decile_lift", "check_best_contacts"],
     "training": ["check_grad_accumulation", "check_learning_rate"],

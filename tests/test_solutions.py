@@ -57,6 +57,7 @@ def test_00b_and_01_exercises():
     )
     answer = solutions.s00b_conversion_by_group(sessions, "first_query_kind")
     assert data.check_conversion_by_group(answer, sessions, "first_query_kind")
+    assert data.check_signal_probability(solutions.s00b_signal_probability(-3.6, 3.0), -3.6, 3.0)
     assert attention.check_causal_mask(solutions.s01_causal_mask)
     assert attention.check_scaled_scores(solutions.s01_scaled_scores)
     q, k = torch.randn(4, 8, generator=torch.Generator().manual_seed(7)), torch.randn(6, 8)

@@ -32,6 +32,11 @@ def s00b_conversion_by_group(sessions, column: str):
     return sessions.groupby(column)["purchased"].mean()
 
 
+def s00b_signal_probability(intercept: float, weight: float) -> float:
+    odds = math.exp(intercept) * math.exp(weight)  # the weights add in the logit, so they multiply the odds
+    return odds / (1 + odds)
+
+
 # 01 · attention
 def s01_causal_mask(n: int) -> torch.Tensor:
     return torch.ones(n, n, dtype=torch.bool).tril()

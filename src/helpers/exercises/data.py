@@ -1,13 +1,13 @@
-"""Checker for notebook 00b (meet the data): the purchase rate per group of sessions."""
+"""Checkers for notebook 00b (meet the data): purchase rate per group, one signal's probability."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from helpers.exercises.base import checker, fail, require
+from helpers.exercises.base import as_number, checker, fail, require
 
-__all__ = ["check_conversion_by_group"]
+__all__ = ["check_conversion_by_group", "check_signal_probability"]
 
 
 @checker
@@ -29,4 +29,25 @@ def check_conversion_by_group(answer: Any, sessions: Any, column: str) -> bool:
         k for k in expected.index if not math.isclose(float(answer[k]), float(expected[k]), abs_tol=1e-6)
     ]
     require(not wrong, f"wrong rate for {wrong}", 'rate = purchases / sessions, i.e. .mean() of "purchased"')
+    return True
+
+
+@checker
+def check_signal_probability(answer: Any, intercept: float, weight: float) -> bool:
+    """``answer`` is the purchase probability sigma(intercept + weight) of a session with this one signal."""
+    value = as_number(answer, "the probability")
+    base = 1 / (1 + math.exp(-intercept))
+    if math.isclose(value, math.exp(weight), rel_tol=1e-2):
+        fail(
+            "that is the factor on the odds, not the probability",
+            "odds = p / (1 - p): grow them, then convert back",
+        )
+    if math.isclose(value, base * math.exp(weight), rel_tol=1e-2):
+        fail("the weight multiplies the odds, not the probability", "turn p into odds p / (1 - p) first")
+    expected = 1 / (1 + math.exp(-(intercept + weight)))
+    require(
+        math.isclose(value, expected, abs_tol=5e-3),
+        f"{value:.3f} is not the probability of a session with only this signal",
+        "the weights add in the logit: p = 1 / (1 + exp(-(intercept + weight)))",
+    )
     return True
