@@ -144,3 +144,13 @@ def test_attention_memory_checker() -> None:
         check_attention_memory(1.0, batch=16, heads=12, length=256)
     # edge: one sequence, one head, where several mistakes coincide with the right answer
     assert check_attention_memory(4 * 100**2 / 1e6, batch=1, heads=1, length=100)
+
+
+def test_causal_mask_checker_refuses_a_wrapper_around_the_workbook_helper() -> None:
+    from helpers import attention
+    from helpers.attention import causal_mask
+
+    with pytest.raises(ExerciseError, match="own causal_mask"):
+        check_causal_mask(lambda n: causal_mask(n))
+    with pytest.raises(ExerciseError, match="own causal_mask"):
+        check_causal_mask(lambda n: attention.causal_mask(n))

@@ -60,12 +60,25 @@ def matches(answer: torch.Tensor, expected: torch.Tensor, atol: float = 1e-4) ->
 
 
 def refuse_workbook_code(answer: Any, *workbook_functions: Callable[..., Any]) -> None:
-    """Reject an answer that *is* one of the workbook's own functions: imported, not written."""
-    if any(answer is function for function in workbook_functions):
+    """Reject an answer that *is* one of the workbook's own functions, or that calls one by name
+    (``lambda n: causal_mask(n)``): imported, not written."""
+    names = {function.__name__ for function in workbook_functions}
+    used = names & _names_called(getattr(answer, "__code__", None))
+    if any(answer is function for function in workbook_functions) or used:
+        name = getattr(answer, "__name__", "") if answer in workbook_functions else sorted(used)[0]
         fail(
-            f"that is the workbook's own {answer.__name__}, not your code",
+            f"that is the workbook's own {name}, not your code",
             "write the function yourself; the point is to see how it works",
         )
+
+
+def _names_called(code: Any) -> set[str]:
+    """Every global or attribute name a code object and the functions defined in it refer to."""
+    if code is None:
+        return set()
+    nested = [const for const in code.co_consts if hasattr(const, "co_names")]
+    names = set(code.co_names) | set(code.co_freevars)  # globals, attributes, enclosing-scope names
+    return names.union(*(_names_called(inner) for inner in nested))
 
 
 def call_learner(fn: Callable[..., Any], *args: Any, hint: str = "") -> Any:
