@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
@@ -105,6 +106,14 @@ def test_metrics_by_slice() -> None:
     assert table.loc["a", "customers"] == 5 and table.loc["a", "buyers"] == 2
     assert table.loc["a", "roc_auc"] == pytest.approx(ev.roc_auc(LABELS[:5], SCORES[:5]))
     assert math.isnan(ev.metrics_by_slice([1, 0, 0], [0.5, 0.4, 0.3], ["a", "b", "b"]).loc["b", "roc_auc"])
+    bands = pd.cut(
+        pd.Series([2, 12, 5, 8, 1, 15], index=[10, 11, 12, 13, 14, 15]),
+        [0, 3, 6, 10, 99],
+        labels=["1-3", "4-6", "7-10", "11+"],
+    )
+    ordered = ev.metrics_by_slice([1, 0, 1, 0, 0, 1], [0.9, 0.1, 0.8, 0.2, 0.3, 0.7], bands)
+    assert list(ordered.index) == ["1-3", "4-6", "7-10", "11+"]  # the bands' order, not the alphabet's
+    assert list(ordered["customers"]) == [2, 1, 1, 2]
 
 
 def test_holdout_split_is_disjoint_and_shrinks_to_fit() -> None:

@@ -292,10 +292,11 @@ def _resample_indices(labels: np.ndarray, n_resamples: int, seed: int) -> list[n
 def metrics_by_slice(labels, probabilities, slices) -> pd.DataFrame:
     """ROC-AUC, PR-AUC, base rate and mean prediction within each value of ``slices`` (e.g. segment).
 
-    A slice with only one class gets NaN AUCs: there is nothing to rank.
+    A slice with only one class gets NaN AUCs: there is nothing to rank. Ordered slices (a categorical
+    such as ``pd.cut``'s bands) keep their order; others are sorted.
     """
     y, p = _check(labels, probabilities)
-    frame = pd.DataFrame({"y": y, "p": p, "slice": np.asarray(slices)})
+    frame = pd.DataFrame({"y": y, "p": p, "slice": pd.Series(slices).reset_index(drop=True)})
     rows = []
     for name, part in frame.groupby("slice", observed=True):
         both = part["y"].nunique() == 2
