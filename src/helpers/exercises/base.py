@@ -62,12 +62,14 @@ def matches(answer: torch.Tensor, expected: torch.Tensor, atol: float = 1e-4) ->
 def refuse_workbook_code(answer: Any, *workbook_functions: Callable[..., Any]) -> None:
     """Reject an answer that *is* one of the workbook's own functions, or that calls one by name
     (``lambda n: causal_mask(n)``): imported, not written."""
-    names = {function.__name__ for function in workbook_functions}
-    used = names & _names_called(getattr(answer, "__code__", None))
-    if any(answer is function for function in workbook_functions) or used:
-        name = getattr(answer, "__name__", "") if answer in workbook_functions else sorted(used)[0]
+    if any(answer is function for function in workbook_functions):
+        used = {answer.__name__}
+    else:
+        names = {function.__name__ for function in workbook_functions}
+        used = names & _names_called(getattr(answer, "__code__", None))
+    if used:
         fail(
-            f"that is the workbook's own {name}, not your code",
+            f"that is the workbook's own {min(used)}, not your code",
             "write the function yourself; the point is to see how it works",
         )
 
