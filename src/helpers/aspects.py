@@ -154,10 +154,8 @@ def top_complaints(mentions: pd.DataFrame, per_category: int = 1) -> pd.DataFram
     counts = negative.groupby(["category", "aspect"]).size().rename("complaints").reset_index()
     top = counts.sort_values(["complaints", "aspect"], ascending=[False, True], kind="stable")
     top = top.groupby("category").head(per_category).set_index("category").sort_index()
-    surest = [
-        negative.loc[negative[(negative["category"] == c) & (negative["aspect"] == a)]["positive"].idxmin()]
-        for c, a in zip(top.index, top["aspect"], strict=True)
-    ]
-    top["example"] = [row["clause"] for row in surest]
-    top["example_positive"] = [round(float(row["positive"]), 3) for row in surest]
+    surest = negative.loc[negative.groupby(["category", "aspect"])["positive"].idxmin()]
+    examples = surest.set_index(["category", "aspect"]).loc[list(zip(top.index, top["aspect"], strict=True))]
+    top["example"] = examples["clause"].to_numpy()
+    top["example_positive"] = examples["positive"].round(3).to_numpy()
     return top

@@ -7,6 +7,7 @@ A checker is a function decorated with :func:`checker` that returns ``True`` or 
 from __future__ import annotations
 
 import functools
+import numbers
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -107,6 +108,4 @@ def as_number(answer: Any, what: str) -> float:
 
 def is_whole_number(answer: Any) -> bool:
     """An int, or a NumPy integer (``np.int64`` from a computation), but not a bool."""
-    import numbers
-
     return isinstance(answer, numbers.Integral) and not isinstance(answer, bool)

@@ -36,7 +36,7 @@ def check_conversion_by_group(answer: Any, sessions: Any, column: str) -> bool:
 def check_signal_probability(answer: Any, intercept: float, weight: float) -> bool:
     """``answer`` is the purchase probability sigma(intercept + weight) of a session with this one signal."""
     value = as_number(answer, "the probability")
-    base = 1 / (1 + math.exp(-intercept))
+    base = _sigmoid(intercept)
     if math.isclose(value, math.exp(weight), rel_tol=1e-2):
         fail(
             "that is the factor on the odds, not the probability",
@@ -44,10 +44,14 @@ def check_signal_probability(answer: Any, intercept: float, weight: float) -> bo
         )
     if math.isclose(value, base * math.exp(weight), rel_tol=1e-2):
         fail("the weight multiplies the odds, not the probability", "turn p into odds p / (1 - p) first")
-    expected = 1 / (1 + math.exp(-(intercept + weight)))
+    expected = _sigmoid(intercept + weight)
     require(
         math.isclose(value, expected, abs_tol=5e-3),
         f"{value:.3f} is not the probability of a session with only this signal",
         "the weights add in the logit: p = 1 / (1 + exp(-(intercept + weight)))",
     )
     return True
+
+
+def _sigmoid(logit: float) -> float:
+    return 1 / (1 + math.exp(-logit))
