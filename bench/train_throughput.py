@@ -42,7 +42,7 @@ from helpers.batching import epoch_batches
 from helpers.devices import resolve_precision
 from helpers.inference import embed, evaluate
 from helpers.predictor import Predictor, fit_linear_probe, warm_start_head
-from helpers.runtime import pick_device, pick_dtype, seed_everything
+from helpers.runtime import cpu_supports_bf16, pick_device, seed_everything
 from helpers.training import TrainConfig, make_sampler, train
 
 
@@ -70,7 +70,8 @@ def matmul_ceiling(device: torch.device, dtype: torch.dtype, size: int = 2048, s
 def ceilings(device: torch.device) -> dict[str, float]:
     """Measured matmul GFLOP/s in fp32, and in bf16 where the hardware has it natively."""
     measured = {"fp32": matmul_ceiling(device, torch.float32)}
-    if pick_dtype(device) == torch.bfloat16:  # emulated bf16 is slower than fp32: not a ceiling
+    native = torch.cuda.is_bf16_supported() if device.type == "cuda" else cpu_supports_bf16()
+    if native:  # emulated bf16 is slower than fp32: not a ceiling
         measured["bf16"] = matmul_ceiling(device, torch.bfloat16)
     return measured
 

@@ -76,7 +76,7 @@ from helpers.devices import (
 from helpers.inference import evaluate
 from helpers.meter import Meter
 from helpers.objectives import ROC_AUC, LossFn, Metric, binary_loss
-from helpers.optimization import make_optimizer, make_scheduler
+from helpers.optimization import make_optimizer, make_scheduler, set_dropout
 from helpers.runtime import seed_everything
 
 CHECKPOINT_FORMAT = 2
@@ -84,7 +84,7 @@ CHECKPOINT_FORMAT = 2
 # the interrupted run, so it is refused.
 PLAN_FIELDS = tuple(
     "epochs batch_size grad_accumulation learning_rate weight_decay warmup_ratio max_grad_norm"
-    " mixed_precision early_stopping_patience seed bucketing dynamic_padding max_steps".split()
+    " mixed_precision early_stopping_patience seed bucketing dynamic_padding max_steps dropout".split()
 )
 
 
@@ -113,6 +113,7 @@ class TrainConfig:
     dynamic_padding: bool = True  # pad to the longest text of a batch instead of to max_length
     log_every_steps: int = 10
     max_steps: int | None = None  # stop after this many optimizer steps (the schedule ends there)
+    dropout: float | None = None  # None: the model's own; a number sets every nn.Dropout (set_dropout)
     progress: bool = True  # tqdm progress bars (process 0 only)
 
     def __post_init__(self) -> None:
@@ -120,6 +121,8 @@ class TrainConfig:
             raise ValueError(f"mixed_precision must be one of {PRECISIONS}, got {self.mixed_precision!r}")
         if self.eval_every_steps is not None and self.eval_every_steps < 1:
             raise ValueError(f"eval_every_steps must be >= 1 or None, got {self.eval_every_steps}")
+        if self.dropout is not None and not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1) or None, got {self.dropout}")
         for name in ("epochs", "batch_size", "grad_accumulation", "eval_batch_size", "log_every_steps"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
@@ -233,6 +236,7 @@ def minimal_train(model: nn.Module, dataset: BatchDataset, config: TrainConfig, 
     total_steps = steps * config.epochs
     scheduler = make_scheduler(optimizer, round(config.warmup_ratio * total_steps), total_steps)
     collate = make_collate(dataset, config.dynamic_padding)
+    set_dropout(model, config.dropout)
     model.train()
     for epoch in range(config.epochs):
         sampler.set_epoch(epoch)
@@ -451,6 +455,7 @@ def train(
     processes = setup_processes(device)
     seed_everything(config.seed + processes.rank)  # each process gets its own dropout masks
     model.to(processes.device)
+    set_dropout(model, config.dropout)
     dtype = resolve_precision(config.mixed_precision, processes.device)
     sampler = make_sampler(train_data, config)
     total_steps = planned_steps(len(train_data), len(sampler), config, processes)
