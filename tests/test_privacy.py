@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.dp import attack_roc_bound, loss_attack_auc, max_attack_auc, train_private_head
+from helpers.dp import attack_roc_bound, attack_scores, loss_attack_auc, max_attack_auc, train_private_head
 from helpers.privacy import k_anonymous_counts, pseudonym_key, pseudonymise
 
 KEY = b"a-secret-key-of-32-bytes-length!"
@@ -96,6 +96,9 @@ def test_the_attack_finds_an_overfitted_model_and_dp_hides_the_members():
         *members, None, 1e-4, epochs=200, batch_size=20, learning_rate=1e-2, hidden=64
     )
     assert loss_attack_auc(memorised, members, others) > 0.8  # random labels: only memory fits them
+    is_member, score = attack_scores(memorised, members, others)
+    assert is_member.sum() == 100 and len(score) == 200
+    assert score[:100].mean() > score[100:].mean()  # members have the lower losses
     private = train_private_head(*members, 0.5, 1e-4, epochs=20, batch_size=20, learning_rate=1e-2, hidden=64)
     assert loss_attack_auc(private, members, others) < 0.65
 

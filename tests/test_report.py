@@ -95,6 +95,7 @@ def test_decile_table_expected_and_observed():
     assert table["expected_buyers"].sum() == pytest.approx(p.sum())
     assert table.loc[1, "observed_lift"] == pytest.approx(1 / labels.mean())
     assert "buyers" not in decile_table(p)
+    assert decile_table(p, unit="sessions")["sessions"].sum() == 100
 
 
 def test_budget_audience_stops_at_break_even_or_at_the_budget():

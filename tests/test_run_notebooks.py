@@ -92,8 +92,8 @@ def test_a_report_for_readers_leaves_out_code_and_course_cells(tmp_path: Path) -
     )
     notebook.cells.append(nbformat.v4.new_code_cell("unique_code_line = 2"))
     nbformat.write(notebook, path)
-    for hide_code, shown in ((False, True), (True, False)):
-        page = render_html(path, hide_code=hide_code).read_text(encoding="utf-8")
+    for for_readers, shown in ((False, True), (True, False)):
+        page = render_html(path, for_readers=for_readers).read_text(encoding="utf-8")
         assert ("Exercises (for learners)" in page) is shown and ("unique_code_line" in page) is shown
         assert "Scaled dot-product attention" in page  # the rest of the story stays
 

@@ -22,10 +22,11 @@ def _probabilities(probabilities) -> np.ndarray:
     return p
 
 
-def decile_table(probabilities, labels=None, n_groups: int = 10) -> pd.DataFrame:
-    """Customers by predicted probability in ``n_groups`` equal groups, best first: ``customers``,
-    ``mean_probability``, ``expected_buyers``, ``expected_lift`` (group rate over the overall rate) and,
-    with ``labels``, the observed ``buyers`` and ``observed_lift``."""
+def decile_table(probabilities, labels=None, n_groups: int = 10, unit: str = "customers") -> pd.DataFrame:
+    """Rows (customers, or sessions: ``unit`` names the count column) by predicted probability in
+    ``n_groups`` equal groups, best first: the count, ``mean_probability``, ``expected_buyers``,
+    ``expected_lift`` (group rate over the overall rate) and, with ``labels``, the observed ``buyers``
+    and ``observed_lift``."""
     p = _probabilities(probabilities)
     order = np.argsort(-p, kind="stable")
     group = np.arange(len(p)) * n_groups // len(p) + 1
@@ -33,7 +34,7 @@ def decile_table(probabilities, labels=None, n_groups: int = 10) -> pd.DataFrame
     if labels is not None:
         frame["buyer"] = np.asarray(labels, dtype=float)[order]
     table = frame.groupby("decile").agg(
-        customers=("p", "size"), mean_probability=("p", "mean"), expected_buyers=("p", "sum")
+        **{unit: ("p", "size")}, mean_probability=("p", "mean"), expected_buyers=("p", "sum")
     )
     table["expected_lift"] = table["mean_probability"] / p.mean()
     if labels is not None:

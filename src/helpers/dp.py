@@ -154,12 +154,12 @@ def example_losses(head: PrivateHead, vectors: np.ndarray, labels: np.ndarray) -
     )  # log(1 + e^(-z)) for buyers, log(1 + e^z) otherwise: no overflow
 
 
-def loss_attack_auc(
+def attack_scores(
     head: PrivateHead,
     members: tuple[np.ndarray, np.ndarray],
     non_members: tuple[np.ndarray, np.ndarray],
-) -> float:
-    """ROC-AUC of the loss-threshold membership attack: score = minus the loss, members are positives.
+) -> tuple[np.ndarray, np.ndarray]:
+    """The loss-threshold attack's data: (1 for members and 0 for the others, score = minus the loss).
 
     ``members`` and ``non_members`` are ``(vectors, labels)``; use sets of the same size, drawn from
     the same population, or the attack measures the difference between populations instead.
@@ -167,7 +167,16 @@ def loss_attack_auc(
     member_losses = example_losses(head, *members)
     other_losses = example_losses(head, *non_members)
     is_member = np.r_[np.ones(len(member_losses)), np.zeros(len(other_losses))]
-    return roc_auc(is_member, -np.r_[member_losses, other_losses])
+    return is_member, -np.r_[member_losses, other_losses]
+
+
+def loss_attack_auc(
+    head: PrivateHead,
+    members: tuple[np.ndarray, np.ndarray],
+    non_members: tuple[np.ndarray, np.ndarray],
+) -> float:
+    """ROC-AUC of the loss-threshold membership attack (:func:`attack_scores`); 0.5 is guessing."""
+    return roc_auc(*attack_scores(head, members, non_members))
 
 
 def attack_roc_bound(epsilon: float, delta: float = 0.0, points: int = 1001) -> tuple[np.ndarray, np.ndarray]:

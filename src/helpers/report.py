@@ -98,7 +98,7 @@ def run_report(parameters: dict, out: Path) -> list[Path]:
                 shutil.copy(recorded, staging / "metrics")
         os.environ["WORKBOOK_REPORTS_DIR"] = str(staging)  # the kernel inherits it: metrics land in staging
         run = execute_notebook(
-            repo_root() / "notebooks" / f"{NOTEBOOK}.ipynb", staging, parameters, hide_code=True
+            repo_root() / "notebooks" / f"{NOTEBOOK}.ipynb", staging, parameters, for_readers=True
         )
         if not run.ok:
             raise RuntimeError(f"the report failed: {run.error}")

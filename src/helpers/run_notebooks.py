@@ -92,9 +92,9 @@ def install_mathjax(out_dir: Path) -> Path:
     return target
 
 
-def render_html(executed: Path, hide_code: bool = False) -> Path:
+def render_html(executed: Path, for_readers: bool = False) -> Path:
     """Render an executed notebook to HTML beside it, with MathJax from ``./mathjax`` and no CDN script;
-    ``hide_code`` makes a report for readers, not learners: no code cell inputs or prompts, and no cell
+    ``for_readers`` makes a report for readers, not learners: no code cell inputs or prompts, and no cell
     tagged ``course`` (learning objectives, exercises)."""
     import jinja2
     from nbconvert import HTMLExporter
@@ -106,11 +106,11 @@ def render_html(executed: Path, hide_code: bool = False) -> Path:
         extra_loaders=[jinja2.DictLoader({"offline.html.j2": OFFLINE_TEMPLATE})],
         template_file="offline.html.j2",
         mathjax_url=MATHJAX_URL,
-        exclude_input=hide_code,
-        exclude_input_prompt=hide_code,
-        exclude_output_prompt=hide_code,
+        exclude_input=for_readers,
+        exclude_input_prompt=for_readers,
+        exclude_output_prompt=for_readers,
     )
-    if hide_code:
+    if for_readers:
         exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"course"}), enabled=True)
     body, _ = exporter.from_filename(str(executed))
     page = executed.with_suffix(".html")
@@ -119,10 +119,10 @@ def render_html(executed: Path, hide_code: bool = False) -> Path:
 
 
 def execute_notebook(
-    notebook: Path, out_dir: Path, parameters: dict[str, Any], hide_code: bool = False
+    notebook: Path, out_dir: Path, parameters: dict[str, Any], for_readers: bool = False
 ) -> NotebookRun:
-    """Run one notebook into ``out_dir`` (ipynb + html, code hidden with ``hide_code``) and collect its
-    status and metrics."""
+    """Run one notebook into ``out_dir`` (ipynb + html; ``for_readers``: code and course cells left out)
+    and collect its status and metrics."""
     import papermill
 
     check_name("notebook", notebook.stem)  # it names the report files and the metrics file
@@ -141,7 +141,7 @@ def execute_notebook(
         if stray and not error:  # a learner should never see library noise: fail the run and say where
             cell, line = stray[0]
             error = f"stderr that is not a progress bar in cell {cell}: {line[:300]}"
-        render_html(executed, hide_code)
+        render_html(executed, for_readers)
     try:
         metrics = read_metrics(notebook.stem)
     except DataError as exc:  # a damaged metrics file spoils this row of the index, not the whole run

@@ -18,7 +18,7 @@ needs, each piece in its own module:
   ``r`` takes batches ``r, r + W, ...``, whole optimizer steps only.
 * **Schedule.** AdamW (no weight decay on biases and LayerNorm weights), linear warmup over
   ``warmup_ratio`` of the steps, then linear decay to 0; gradient clipping at ``max_grad_norm``.
-* **Precision and processes** (:mod:`helpers.devices`): bf16/fp16 autocast where the hardware has it;
+* **Precision and processes** (:mod:`helpers.devices`): bf16/fp16 autocast on GPUs (fp32 on CPUs);
   under ``torchrun`` (:mod:`helpers.train_cli`) DistributedDataParallel, NCCL on GPUs, gloo on CPUs.
 * **Evaluation** at every epoch end (and every ``eval_every_steps`` steps) on process 0, with early
   stopping on the metric and, when it stops early, the best evaluation's weights restored.
