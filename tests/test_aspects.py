@@ -72,6 +72,11 @@ def test_aspect_table_and_scores() -> None:
         missed["aspect_detection_recall"] == pytest.approx(2 / 3)
         and missed["aspect_detection_precision"] == 1.0
     )
+    assert scores["complaint_precision"] == 1.0 and scores["complaint_recall"] == 1.0
+    assert missed["complaint_precision"] == 1.0 and missed["complaint_recall"] == 0.5
+    flipped = asp.score_aspects(reviews, table.assign(positive=1 - table["positive"]))
+    # praise read as complaint, complaint read as praise
+    assert flipped["complaint_precision"] == 0.0 and flipped["complaint_recall"] == 0.0
 
 
 def test_top_complaints_count_negative_mentions_and_show_the_surest_one() -> None:

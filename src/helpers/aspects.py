@@ -119,7 +119,10 @@ def aspect_table(
 
 def score_aspects(reviews: pd.DataFrame, table: pd.DataFrame) -> dict[str, float]:
     """Detection precision, recall and F1 over (review, aspect) pairs against ``aspect_labels`` (JSON of
-    aspect -> pos/neg), and polarity accuracy over the true aspects that were found."""
+    aspect -> pos/neg), polarity accuracy over the true aspects that were found, and how far the
+    complaints can be trusted: of the pairs read as negative (positive < 0.5), the share truly
+    negative (``complaint_precision``), and of the truly negative pairs, the share read as complaints
+    (``complaint_recall``)."""
     truth = {
         (index, aspect): label
         for index, labels in reviews["aspect_labels"].items()
@@ -131,11 +134,16 @@ def score_aspects(reviews: pd.DataFrame, table: pd.DataFrame) -> dict[str, float
     recall = len(hits) / len(truth) if truth else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     correct = [(found[pair] >= 0.5) == (truth[pair] == "pos") for pair in hits]
+    complaints = [pair for pair in found.index if found[pair] < 0.5]
+    true_complaints = [pair for pair in complaints if truth.get(pair) == "neg"]
+    negatives = sum(label == "neg" for label in truth.values())
     return {
         "aspect_detection_precision": precision,
         "aspect_detection_recall": recall,
         "aspect_detection_f1": f1,
         "aspect_polarity_accuracy": float(np.mean(correct)) if correct else float("nan"),
+        "complaint_precision": len(true_complaints) / len(complaints) if complaints else float("nan"),
+        "complaint_recall": len(true_complaints) / negatives if negatives else float("nan"),
     }
 
 
