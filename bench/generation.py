@@ -28,6 +28,7 @@ from helpers.copywriting import (
     headline_attribute,
     prompt_token_ids,
 )
+from helpers.decoding import greedy_tokens_per_s
 from helpers.sim.catalog import make_catalog
 
 NEW_TOKENS = 32
@@ -44,19 +45,6 @@ def load_times() -> tuple[float, float]:
         warm_seconds = min(helpers.load_generator("smollm2-135m-instruct").seconds for _ in range(3))
     del os.environ["WORKBOOK_MODEL_CACHE"]
     return cold_seconds, warm_seconds
-
-
-def tokens_per_s(model, prompt: torch.Tensor, new_tokens: int, use_cache: bool) -> float:
-    started = time.perf_counter()
-    model.generate(
-        prompt,
-        max_new_tokens=new_tokens,
-        min_new_tokens=new_tokens,
-        do_sample=False,
-        use_cache=use_cache,
-        pad_token_id=0,
-    )
-    return new_tokens / (time.perf_counter() - started)
 
 
 def int8_copy(model):
@@ -107,10 +95,8 @@ def main() -> None:
         for f, m in zip(facts, must_mention, strict=True)
     ]
     prompt = torch.tensor(prompt_token_ids(tokenizer, conversations[:1]))
-    with torch.no_grad():
-        tokens_per_s(model, prompt, 4, True)  # warm-up
-        cached = max(tokens_per_s(model, prompt, NEW_TOKENS, True) for _ in range(2))
-        uncached = tokens_per_s(model, prompt, NEW_TOKENS // 4, False)
+    cached = greedy_tokens_per_s(model, prompt, NEW_TOKENS)
+    uncached = greedy_tokens_per_s(model, prompt, NEW_TOKENS // 4, use_cache=False, repeats=1)
     batched = generate_copies(model, tokenizer, conversations, do_sample=False, max_new_tokens=NEW_TOKENS)
     print(
         f"greedy, one prompt of {prompt.shape[1]} tokens, KV cache : {cached:6.1f} tokens/s   "
@@ -126,9 +112,8 @@ def main() -> None:
     )
 
     quantized = int8_copy(model)
+    int8_cached = greedy_tokens_per_s(quantized, prompt, NEW_TOKENS)
     with torch.no_grad():
-        tokens_per_s(quantized, prompt, 4, True)  # warm-up
-        int8_cached = max(tokens_per_s(quantized, prompt, NEW_TOKENS, True) for _ in range(2))
         passed = {
             name: passing_copies(m, tokenizer, facts, must_mention)
             for name, m in (("float32", model), ("int8", quantized))

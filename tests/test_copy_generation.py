@@ -50,8 +50,10 @@ def test_best_of_n_stops_drawing_for_requests_that_passed(monkeypatch: pytest.Mo
     result = best_of_n(None, None, [request, request], n=4, per_round=2)
     assert calls == [(2, 2), (1, 2)]
     assert result.chosen == [BETTER, GOOD]  # the passing copy with the most supported claims
-    assert result.copy_pass_rate == 1.0 and result.candidate_pass_rate == pytest.approx(3 / 6)
     assert list(result.candidates["round"]) == [0, 0, 0, 0, 1, 1]
+    # single samples are judged on the first round (round 1 drew only for the hard request)
+    assert result.copy_pass_rate == 1.0 and result.candidate_pass_rate == pytest.approx(2 / 4)
+    assert len(result.first_round) == 4
 
 
 def test_best_of_n_reports_a_request_that_never_passes(monkeypatch: pytest.MonkeyPatch) -> None:

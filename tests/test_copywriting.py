@@ -39,6 +39,8 @@ def test_facts_block_writes_units_out() -> None:
     assert "battery: 12 hours" in block and "screen: 14 inches" in block
     assert "material: aluminium" in block
     assert not any("noise" in line for line in block)  # what it lacks is not copy material
+    watch = ProductFacts("Fitbit Pro 870 Smartwatch", "Fitbit", 192.99, 4.0, attributes={"battery_days": 1})
+    assert "battery: 1 day" in facts_block(watch).splitlines()  # "1 days" led the model to "100 days"
 
 
 def test_must_mention_attributes_are_named_as_the_facts_state_them() -> None:

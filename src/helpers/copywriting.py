@@ -18,8 +18,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 import torch
+from transformers import LogitsProcessorList
 
 from helpers.copy_validation import ProductFacts, check_copy
+from helpers.decoding import MentionBias, NoRepeatInReply, mention_spellings
 
 SEGMENT_ANGLES = {
     "high_intent": "a shopper who is ready to buy: create urgency and state the price",
@@ -104,12 +106,18 @@ def fact_lines(facts: ProductFacts) -> dict[str, str]:
     for name, value in facts.attributes.items():
         stem, _, unit = name.rpartition("_")
         if unit in UNIT_WORDS and stem:
-            lines[name] = f"{stem.replace('_', ' ')}: {value:g} {UNIT_WORDS[unit]}"
+            lines[name] = f"{stem.replace('_', ' ')}: {value:g} {_unit_word(unit, value)}"
         elif isinstance(value, bool):
             lines |= {name: name.replace("_", " ")} if value else {}
         else:
             lines[name] = f"{name.replace('_', ' ')}: {value}"
     return lines
+
+
+def _unit_word(unit: str, value: float) -> str:
+    """'days' -> 'day' for exactly one: "battery: 1 days" led the model to write "100 days"."""
+    word = UNIT_WORDS[unit]
+    return word[:-1] if value == 1 and word.endswith("s") and word.islower() else word
 
 
 def facts_block(facts: ProductFacts) -> str:
@@ -146,6 +154,12 @@ def _request(facts: ProductFacts, angle: str, review: str | None, must_mention: 
     lines = fact_lines(facts)
     mention = "".join(_include(lines[name]) for name in must_mention)
     return f"Write two sentences of product copy for {angle}.\n\n{data}\n\nName the product.{mention}"
+
+
+def mention_words(facts: ProductFacts, must_mention: Sequence[str]) -> list[str]:
+    """The words that state each must-mention attribute, as the facts write them ("30 hours", "fleece")."""
+    lines = fact_lines(facts)
+    return [lines[name].rpartition(": ")[2] for name in must_mention]
 
 
 def _include(fact_line: str) -> str:
@@ -190,11 +204,18 @@ class Generation:
 
 @torch.no_grad()
 def generate_copies(
-    model, tokenizer, conversations: Sequence[list[dict[str, str]]], **decoding
+    model,
+    tokenizer,
+    conversations: Sequence[list[dict[str, str]]],
+    mentions: Sequence[Sequence[str]] = (),
+    **decoding,
 ) -> Generation:
     """Generate one reply per conversation in one batch; ``decoding`` goes to ``generate``.
 
-    ``num_return_sequences=k`` gives k replies per conversation, in order. The beginning that every
+    ``num_return_sequences=k`` gives k replies per conversation, in order.
+    ``reply_no_repeat_ngram_size=n`` forbids any n-gram twice within a reply
+    (:class:`~helpers.decoding.NoRepeatInReply`); ``mention_bias=b`` nudges the reply to conversation i
+    toward the phrases ``mentions[i]`` (:class:`~helpers.decoding.MentionBias`). The beginning that every
     prompt shares (the system prompt and the worked example) runs through the model once, and its KV
     cache serves every row (:func:`prefix_cached_batch`); the replies are those of separate prompts.
     """
@@ -202,12 +223,21 @@ def generate_copies(
         tokenizer.pad_token = tokenizer.eos_token
     rows = prompt_token_ids(tokenizer, conversations)
     repeats = decoding.pop("num_return_sequences", 1)
+    reply_ngram = decoding.pop("reply_no_repeat_ngram_size", 0)
+    mention_bias = decoding.pop("mention_bias", 0.0)
     decoding.setdefault("max_new_tokens", 60)
     decoding.setdefault("pad_token_id", tokenizer.pad_token_id)
     started = time.perf_counter()
     # Beam search expands its inputs itself and cannot expand a cache: it gets the plain left-padded batch.
     share = decoding.get("num_beams", 1) == 1
     inputs = prefix_cached_batch(model, rows, repeats, tokenizer.pad_token_id, share_prefix=share)
+    prompt_length, processors = inputs["input_ids"].shape[1], LogitsProcessorList()
+    if reply_ngram:
+        processors.append(NoRepeatInReply(reply_ngram, prompt_length))
+    if mention_bias and mentions:
+        phrases = [[mention_spellings(tokenizer, p) for p in row] for row in mentions for _ in range(repeats)]
+        processors.append(MentionBias(phrases, prompt_length, mention_bias, 2 * mention_bias))
+    decoding["logits_processor"] = processors
     output = model.generate(**inputs, **decoding)
     seconds = time.perf_counter() - started
     new = output[:, inputs["input_ids"].shape[1] :]
@@ -320,9 +350,18 @@ class ValidatedCopies:
         return sum(text is not None for text in self.chosen) / len(self.chosen)
 
     @property
+    def first_round(self) -> pd.DataFrame:
+        """The candidates of the first round: every request drew there, before any check decided anything.
+
+        Later rounds draw only for the requests that failed, so all candidates together weigh the hard
+        requests more; the first round is what the decoding strategy writes on its own.
+        """
+        return self.candidates[self.candidates["round"] == 0]
+
+    @property
     def candidate_pass_rate(self) -> float:
-        """Share of single samples that passed."""
-        return float(self.candidates["passed"].mean())
+        """Share of single samples that passed, in the first round."""
+        return float(self.first_round["passed"].mean())
 
 
 def _best_passing(candidates: pd.DataFrame) -> str | None:
@@ -353,7 +392,12 @@ def best_of_n(
         if not pending or k < 1:
             break
         generation = generate_copies(
-            model, tokenizer, [requests[i].messages for i in pending], num_return_sequences=k, **decoding
+            model,
+            tokenizer,
+            [requests[i].messages for i in pending],
+            mentions=[mention_words(requests[i].facts, requests[i].must_mention) for i in pending],
+            num_return_sequences=k,
+            **decoding,
         )
         for j, raw in enumerate(generation.texts):
             request = requests[pending[j // k]]
