@@ -51,6 +51,7 @@ def test_generator_converts_once_then_reuses_cache() -> None:
     assert not converted and again == folder
     generator = helpers.load_generator("smollm2-135m-instruct")
     assert generator.from_cache and generator.path == folder
+    assert generator.conversion_seconds > 0  # the cold load, recorded when the cache was written
     assert (folder / "model.safetensors").stat().st_mtime_ns == mtime
     assert helpers.count_parameters(generator.model) == pytest.approx(134.5e6, rel=0.01)
     prompt = generator.tokenizer.apply_chat_template(

@@ -119,12 +119,14 @@ class LoadedGenerator:
     path: Path | str
     from_cache: bool
     seconds: float
+    conversion_seconds: float | None = None  # the one-time GGUF conversion (a cold load), when recorded
 
 
 def gguf_cache_path(name: str) -> Path:
-    """Folder of the converted safetensors copy of a bundled GGUF model, keyed on the file's size."""
+    """Folder of the converted safetensors copy of a bundled GGUF model, keyed on the file's size and on
+    the cache's format (2: ``conversion.json`` records the conversion's seconds)."""
     gguf = resolve_model(name)
-    return model_cache_dir() / f"{name}-{Path(gguf).stat().st_size}"
+    return model_cache_dir() / f"{name}-{Path(gguf).stat().st_size}-v2"
 
 
 def convert_gguf(name: str) -> tuple[Path, bool]:
@@ -134,6 +136,7 @@ def convert_gguf(name: str) -> tuple[Path, bool]:
         return target, False
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    started = time.perf_counter()
     gguf = Path(resolve_model(name))
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
@@ -146,7 +149,10 @@ def convert_gguf(name: str) -> tuple[Path, bool]:
     try:
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
-        (staging / "conversion.json").write_text(json.dumps({"source": str(gguf), "name": name}))
+        seconds = round(time.perf_counter() - started, 2)
+        (staging / "conversion.json").write_text(
+            json.dumps({"source": str(gguf), "name": name, "seconds": seconds})
+        )
         shutil.rmtree(target, ignore_errors=True)
         staging.rename(target)  # atomic: a killed conversion never leaves a half-written cache
     finally:
@@ -164,12 +170,13 @@ def load_generator(name: str = "smollm2-135m-instruct") -> LoadedGenerator:
         model = AutoModelForCausalLM.from_pretrained(path, use_safetensors=True)
         tokenizer = AutoTokenizer.from_pretrained(path)
         source, from_cache = path, not converted
+        conversion = json.loads((path / "conversion.json").read_text()).get("seconds")
     else:
         model = _from_pretrained(AutoModelForCausalLM, name, use_safetensors=True)
         tokenizer = _from_pretrained(AutoTokenizer, name)
-        source, from_cache = resolve_model(name), False
+        source, from_cache, conversion = resolve_model(name), False, None
     model.eval()
-    return LoadedGenerator(model, tokenizer, source, from_cache, time.perf_counter() - started)
+    return LoadedGenerator(model, tokenizer, source, from_cache, time.perf_counter() - started, conversion)
 
 
 def count_parameters(model, trainable_only: bool = False) -> int:
