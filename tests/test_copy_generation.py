@@ -29,8 +29,9 @@ def scripted(replies: list[list[str]]):
     """A stand-in for generate_copies that returns the next round's replies and records the requests."""
     calls = []
 
-    def generate(model, tokenizer, conversations, num_return_sequences=1, **decoding):
+    def generate(model, tokenizer, conversations, mentions=(), num_return_sequences=1, **decoding):
         calls.append((len(conversations), num_return_sequences))
+        assert list(mentions) == [["10 hours"]] * len(conversations)  # each drawing request's phrase
         texts = replies[len(calls) - 1]
         assert len(texts) == len(conversations) * num_return_sequences
         return Generation(texts, new_tokens=len(texts), seconds=1.0)
@@ -64,6 +65,8 @@ def test_best_of_n_reports_a_request_that_never_passes(monkeypatch: pytest.Monke
     assert calls == [(1, 2), (1, 1)] and result.chosen == [None] and result.copy_pass_rate == 0.0
     with pytest.raises(ValueError, match="n and per_round"):
         best_of_n(None, None, [request], n=0)
+    with pytest.raises(ValueError, match="at least one request"):
+        best_of_n(None, None, [], n=2)
 
 
 def test_house_style_copies_pass_the_validator_for_every_catalog_product() -> None:

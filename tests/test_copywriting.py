@@ -41,6 +41,10 @@ def test_facts_block_writes_units_out() -> None:
     assert not any("noise" in line for line in block)  # what it lacks is not copy material
     watch = ProductFacts("Fitbit Pro 870 Smartwatch", "Fitbit", 192.99, 4.0, attributes={"battery_days": 1})
     assert "battery: 1 day" in facts_block(watch).splitlines()  # "1 days" led the model to "100 days"
+    one_inch = ProductFacts(
+        "Tiny Phone", "Acme", 9.99, 4.0, attributes={"screen_inches": 1, "capacity_cups": 1}
+    )
+    assert {"screen: 1 inch", "capacity: 1 cup"} <= set(facts_block(one_inch).splitlines())
 
 
 def test_must_mention_attributes_are_named_as_the_facts_state_them() -> None:

@@ -150,11 +150,15 @@ def convert_gguf(name: str) -> tuple[Path, bool]:
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
         seconds = round(time.perf_counter() - started, 2)
+        written = time.strftime("%Y-%m-%d %H:%M")
         (staging / "conversion.json").write_text(
-            json.dumps({"source": str(gguf), "name": name, "seconds": seconds})
+            json.dumps({"source": str(gguf), "name": name, "seconds": seconds, "written": written})
         )
         shutil.rmtree(target, ignore_errors=True)
         staging.rename(target)  # atomic: a killed conversion never leaves a half-written cache
+        for stale in target.parent.glob(f"{name}-*"):  # caches of an older file or cache format
+            if stale != target:
+                shutil.rmtree(stale, ignore_errors=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target, True
