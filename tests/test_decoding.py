@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 import torch
 
@@ -99,32 +101,17 @@ def test_generate_copies_nudges_each_row_toward_its_own_phrase() -> None:
         [{"role": "user", "content": "meet the earbuds"}],
         [{"role": "user", "content": "review"}],
     ]
-    settings = dict(max_new_tokens=6, do_sample=False, eos_token_id=None)
-    plain = generate_copies(model, tokenizer, conversations, **settings).texts
-    assert not any("10 hours" in t or "bad" in t for t in plain)
-    nudged = generate_copies(
-        model,
-        tokenizer,
-        conversations,
-        mentions=[["10 hours"], ["bad"]],
-        mention_bias=50.0,
-        num_return_sequences=2,
-        **settings,
-    ).texts
+    generate = partial(
+        generate_copies, model, tokenizer, conversations, max_new_tokens=6, do_sample=False, eos_token_id=None
+    )
+    assert not any("10 hours" in t or "bad" in t for t in generate().texts)
+    nudged = generate(mentions=[["10 hours"], ["bad"]], mention_bias=50.0, num_return_sequences=2).texts
     assert all("10 hours" in t and "bad" not in t for t in nudged[:2])
     assert all("bad" in t and "10 hours" not in t for t in nudged[2:])
     with pytest.raises(ValueError, match="one list of phrases per conversation"):
-        generate_copies(model, tokenizer, conversations, mentions=[["bad"]], mention_bias=1.0, **settings)
+        generate(mentions=[["bad"]], mention_bias=1.0)
     with pytest.raises(ValueError, match="beam search"):
-        generate_copies(
-            model,
-            tokenizer,
-            conversations,
-            mentions=[["a"], ["b"]],
-            mention_bias=1.0,
-            num_beams=2,
-            **settings,
-        )
+        generate(mentions=[["a"], ["b"]], mention_bias=1.0, num_beams=2)
 
 
 def test_greedy_tokens_per_s_warms_up_then_takes_the_fastest_run(monkeypatch: pytest.MonkeyPatch) -> None:
