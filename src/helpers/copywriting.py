@@ -252,7 +252,7 @@ def generate_copies(
     prompt_length, processors = inputs["input_ids"].shape[1], LogitsProcessorList()
     if reply_ngram:
         processors.append(NoRepeatInReply(reply_ngram, prompt_length))
-    if mention_bias and mentions:
+    if mention_bias:
         rows_mentions = [row for row in mentions for _ in range(repeats)]
         processors.append(mention_bias_for(tokenizer, rows_mentions, prompt_length, mention_bias))
     decoding["logits_processor"] = processors

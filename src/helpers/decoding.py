@@ -52,8 +52,8 @@ class MentionBias(LogitsProcessor):
 
     ``phrases[row]`` holds the token spellings of the phrases that row must state
     (:func:`mention_spellings`); ``written(row, reply_ids)`` says which of them the reply already states
-    (:func:`generate_copies <helpers.copywriting.generate_copies>` decodes the reply and looks for the
-    words, so "30L" counts as well as "30 L"). While a phrase is missing:
+    (:func:`mention_bias_for` decodes the reply and looks for the words, so "30L" counts as well as
+    "30 L"). While a phrase is missing:
 
     * its first token gets ``start_bias`` (a spelling that begins with a bare space, as numbers do in
       SmolLM2's vocabulary, is started only right after a space: never glued to a word or a number);
