@@ -258,7 +258,7 @@ def generate_copies(
     decoding["logits_processor"] = processors
     output = model.generate(**inputs, **decoding)
     seconds = time.perf_counter() - started
-    new = output[:, inputs["input_ids"].shape[1] :]
+    new = output[:, prompt_length:]
     texts = [text.strip() for text in tokenizer.batch_decode(new, skip_special_tokens=True)]
     return Generation(texts, sum(_generated_length(row, tokenizer.eos_token_id) for row in new), seconds)
 
