@@ -80,6 +80,54 @@ def test_reviews_custom_columns_and_conflicts(tmp_path: Path) -> None:
     assert len(kept) == 4 and report.duplicates_dropped == 0
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        # IMDB-like: label words in a "sentiment" column, text in "review"
+        ("imdb.csv", "review,sentiment\nLoved it,positive\nDull,NEGATIVE\n", ["pos", "neg"]),
+        # Amazon Fine Food-like: capitalised names, 1-5 stars in "Score"
+        (
+            "food.csv",
+            "Id,Score,Summary,Text\n1,5,Yum,Tasty\n2,3,Ok,So so\n3,1,No,Stale\n",
+            ["pos", "neu", "neg"],
+        ),
+        # older Amazon JSON Lines: reviewText and overall (floats of whole stars)
+        (
+            "old.jsonl",
+            '{"reviewText": "Works", "overall": 4.0}\n{"reviewText": "Broke", "overall": 2.0}\n',
+            ["pos", "neg"],
+        ),
+        # a -1/0/1 polarity column in a TSV, text in "content"
+        ("tweets.tsv", "content\tpolarity\ngreat\t1\nmeh\t0\nawful\t-1\n", ["pos", "neu", "neg"]),
+        # both a rating and a label: the rating wins
+        ("both.csv", "text,label,rating\nnice,0,5\n", ["pos"]),
+    ],
+)
+def test_columns_found_by_their_usual_names(
+    tmp_path: Path, name: str, content: str, expected: list[str]
+) -> None:
+    path = tmp_path / name
+    path.write_text(content)
+    reviews, _ = load_reviews(path)
+    assert reviews["sentiment"].tolist() == expected
+    assert reviews["text"].str.len().gt(0).all()
+
+
+def test_label_conventions_keep_numbers_and_words(tmp_path: Path) -> None:
+    path = tmp_path / "labels.csv"
+    path.write_text("text,label\na,1\nb,0\n")
+    assert load_reviews(path)[0]["label"].tolist() == [1, 0]
+    path.write_text("text,label\na,Pos\nb,neutral\n")
+    reviews, _ = load_reviews(path)
+    assert reviews["label"].tolist() == ["pos", "neutral"] and reviews["sentiment"].tolist() == ["pos", "neu"]
+    path.write_text("text,label\na,1\nb,2\n")  # 1/2 is ambiguous (polarity sets, or stars): refused
+    with pytest.raises(DataError, match=r"line 3, column 'label': unknown value \(allowed: 0, 1;"):
+        load_reviews(path)
+    path.write_text("text,label\na,positive\nb,1\n")  # the first label says words: a number is refused
+    with pytest.raises(DataError, match=r"line 3.*unknown value \(allowed: negative, neg, neutral"):
+        load_reviews(path)
+
+
 def test_presets_are_documented() -> None:
     assert set(REVIEW_PRESETS) == {"amazon_2023", "alexa", "uci_sentences"}
     assert all(preset.description for preset in REVIEW_PRESETS.values())
@@ -236,8 +284,13 @@ def test_unknown_preset_and_format(tmp_path: Path) -> None:
         load_reviews(path, "imdb")
     with pytest.raises(DataError, match=r"reviews\.xml.*unknown review file format ''"):
         load_reviews(path, rating_column="stars")
-    with pytest.raises(DataError, match=r"reviews\.xml.*rating_column or a label_column"):
+    path.write_text("id,note,helpful\n1,fine,3\n")
+    with pytest.raises(
+        DataError, match=r"reviews\.xml: no review text column.*'id', 'note', 'helpful'.*text_column"
+    ):
         load_reviews(path, file_format="csv")
+    with pytest.raises(DataError, match=r"reviews\.xml: no rating or label column.*'note'.*rating_column"):
+        load_reviews(path, file_format="csv", text_column="note")
 
 
 def test_real_alexa() -> None:

@@ -8,7 +8,7 @@ import pytest
 import torch
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
 
-from helpers.errors import ParameterError
+from helpers.errors import DataError, ParameterError
 from helpers.sentiment import (
     VaderClassifier,
     classification_scores,
@@ -28,6 +28,12 @@ def test_label_schemes() -> None:
     assert len(kept) == 5 and list(labels) == [0, 1, 2, 2, 0]
     with pytest.raises(ParameterError, match="label_scheme"):
         sentiment_labels(frame, "5class")
+    binary_only = frame[frame["sentiment"] != "neu"]
+    with pytest.raises(DataError, match=r"'3class' needs .* no neutral ones \(found: neg, pos\); .*'binary'"):
+        sentiment_labels(binary_only, "3class")
+    with pytest.raises(DataError, match=r"'binary' needs .* no negative ones \(found: neu, pos\)$"):
+        sentiment_labels(frame[frame["sentiment"] != "neg"], "binary")
+    assert len(sentiment_labels(frame.iloc[:0], "3class")[0]) == 0
 
 
 def test_split_keeps_products_whole_and_no_text_on_both_sides() -> None:

@@ -23,6 +23,7 @@ import pandas as pd
 import torch
 from sklearn.metrics import f1_score
 
+from helpers.errors import DataError
 from helpers.params import check_choice
 
 LABEL_SCHEMES = ("binary", "3class")
@@ -30,23 +31,38 @@ CLASSES = {"binary": ("neg", "pos"), "3class": ("neg", "neu", "pos")}
 LABEL_WORDS = {"neg": "negative", "neu": "neutral", "pos": "positive"}
 
 
-def load_sentiment_reviews(path: str, preset: str, simulated: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+def load_sentiment_reviews(
+    path: str, preset: str, simulated: pd.DataFrame, **columns: str
+) -> tuple[pd.DataFrame, str]:
     """Reviews with a ``sentiment`` column, and a name for them: ``simulated`` (the simulator's reviews,
     with products, categories and aspect labels) when ``path`` is empty, else the file read by
-    :func:`helpers.data.reviews.load_reviews` with ``preset`` (its report is printed)."""
+    :func:`helpers.data.reviews.load_reviews` with ``preset`` and ``columns`` (``text_column``,
+    ``rating_column``, ``label_column``; ``""``: the preset's, or found by name). Its report is printed."""
     if path == "":
         return simulated.reset_index(drop=True), "simulator"
     from helpers.data.reviews import load_reviews
 
-    frame, report = load_reviews(path, preset or None)
+    frame, report = load_reviews(path, preset or None, **columns)
     print(report)
     return frame.reset_index(drop=True), Path(path).stem
 
 
 def sentiment_labels(frame: pd.DataFrame, scheme: str) -> tuple[pd.DataFrame, np.ndarray]:
-    """The rows ``scheme`` keeps (a ``sentiment`` column of neg/neu/pos) and their class indices."""
+    """The rows ``scheme`` keeps (a ``sentiment`` column of neg/neu/pos) and their class indices.
+
+    Reviews that lack one of the scheme's classes raise a :class:`DataError` (a binary file read with
+    ``"3class"`` has no neutral reviews); an empty frame gives no rows.
+    """
     check_choice("label_scheme", scheme, LABEL_SCHEMES)
     classes = CLASSES[scheme]
+    missing = [name for name in classes if not (frame["sentiment"] == name).any()]
+    if missing and len(frame):  # no rows at all is no rows to learn from, not a wrong scheme
+        hint = "; label_scheme 'binary' leaves the neutral class out" if missing == ["neu"] else ""
+        raise DataError(
+            f"label_scheme {scheme!r} needs reviews of every class, and these have no "
+            f"{' or '.join(LABEL_WORDS[name] for name in missing)} ones "
+            f"(found: {', '.join(sorted(set(frame['sentiment'])))}){hint}"
+        )
     kept = frame[frame["sentiment"].isin(classes)].reset_index(drop=True)
     return kept, kept["sentiment"].map({name: i for i, name in enumerate(classes)}).to_numpy(dtype=int)
 

@@ -22,7 +22,7 @@ import pandas as pd
 
 from helpers.data.files import Source, check_encoding, data_path, read_delimited, read_text, require_columns
 from helpers.errors import DataError, ParameterError
-from helpers.params import check_str, quote
+from helpers.params import check_str, quote, shorten
 
 
 @dataclass(frozen=True)
@@ -57,9 +57,37 @@ REVIEW_PRESETS: dict[str, ReviewPreset] = {
     ),
 }
 _SUFFIX_FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".json": "jsonl", ".txt": "lines"}
+# Column names that review files commonly use, in order of preference. A file read without a preset and
+# without column names gets the first of each that it has (compared ignoring case).
+KNOWN_COLUMNS: dict[str, tuple[str, ...]] = {
+    "text": (
+        "text",
+        "review",
+        "review_text",
+        "reviewtext",
+        "review_body",
+        "verified_reviews",
+        "content",
+        "body",
+        "comment",
+        "sentence",
+    ),
+    "rating": ("rating", "stars", "star_rating", "overall", "score", "review_score"),
+    "label": ("label", "sentiment", "polarity", "class", "target"),
+}
 _BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
 SENTIMENT_BY_STARS = {1: "neg", 2: "neg", 3: "neu", 4: "pos", 5: "pos"}
-SENTIMENT_BY_LABEL = {0: "neg", 1: "pos"}
+SENTIMENT_BY_LABEL = {"0": "neg", "1": "pos"}
+# Label words, and the numbers of the -1/0/1 (negative/neutral/positive) convention, in sentiment classes.
+SENTIMENT_BY_LABEL_WORD = {
+    "negative": "neg",
+    "neg": "neg",
+    "neutral": "neu",
+    "neu": "neu",
+    "positive": "pos",
+    "pos": "pos",
+}
+SENTIMENT_BY_SIGNED_LABEL = {"-1": "neg", "0": "neu", "1": "pos"}
 
 
 @dataclass(frozen=True)
@@ -182,9 +210,31 @@ def _sentiment(
         columns["rating"] = rating.astype("int64")
         columns["sentiment"] = stars_to_sentiment(columns["rating"])
     if label_column is not None:
-        columns["label"] = source.choice(raw[label_column], label_column, {"0": 0, "1": 1}).astype("int64")
-        columns.setdefault("sentiment", columns["label"].map(SENTIMENT_BY_LABEL))
+        columns["label"], sentiment = _labels(raw[label_column], source, label_column)
+        columns.setdefault("sentiment", sentiment)
     return columns
+
+
+def _labels(values: pd.Series, source: Source, column: str) -> tuple[pd.Series, pd.Series]:
+    """A label column (0/1, -1/0/1, or words such as ``positive``) and its sentiment classes.
+
+    The first label decides whether the column holds numbers or words; numbers stay numbers (int64),
+    words are kept lower-cased. Any label outside the convention raises, naming its line.
+    """
+    text = values.astype(str).str.strip().str.lower()
+    if re.fullmatch(r"[+-]?[0-9]+", text.iloc[0]):
+        mapping = SENTIMENT_BY_SIGNED_LABEL if (text == "-1").any() else SENTIMENT_BY_LABEL
+    else:
+        mapping = SENTIMENT_BY_LABEL_WORD
+    source.check(
+        ~text.isin(list(mapping)),
+        values,
+        column,
+        f"unknown value (allowed: {', '.join(mapping)}; a column holds 0/1, -1/0/1 or the words "
+        "negative/neutral/positive; star ratings go in a rating column)",
+    )
+    labels = text if mapping is SENTIMENT_BY_LABEL_WORD else text.astype("int64")
+    return labels, text.map(mapping)
 
 
 def _check_options(**options: Any) -> None:
@@ -197,13 +247,14 @@ def _check_options(**options: Any) -> None:
 def _review_settings(path: Path, preset: str | None, overrides: ReviewPreset) -> ReviewPreset:
     """The preset's settings with the non-empty ``overrides`` applied and the file format settled.
 
-    Without a preset the format comes from the file suffix and the text column defaults to ``"text"``.
+    Without a preset the format comes from the file suffix; columns left unnamed (``""`` or None) are
+    found in the file by :func:`_with_known_columns`.
     """
     if preset is not None and preset not in REVIEW_PRESETS:
         raise DataError(
             f"{path}: unknown review preset {quote(preset)}; presets are {', '.join(REVIEW_PRESETS)}"
         )
-    settings = REVIEW_PRESETS[preset] if preset is not None else ReviewPreset(overrides.file_format, "text")
+    settings = REVIEW_PRESETS[preset] if preset is not None else ReviewPreset(overrides.file_format, "")
     file_format = (
         overrides.file_format or settings.file_format or _SUFFIX_FORMATS.get(path.suffix.lower(), "")
     )
@@ -212,33 +263,86 @@ def _review_settings(path: Path, preset: str | None, overrides: ReviewPreset) ->
             f"{path}: unknown review file format {quote(file_format)}; use one of {', '.join(REVIEW_FORMATS)}"
         )
     if file_format == "lines":  # sentence<TAB>label: the columns are fixed
-        resolved = ReviewPreset(file_format, "sentence", label_column="label")
-    else:
-        resolved = ReviewPreset(
-            file_format,
-            overrides.text_column or settings.text_column,
-            title_column=overrides.title_column or settings.title_column,
-            rating_column=overrides.rating_column or settings.rating_column,
-            label_column=overrides.label_column or settings.label_column,
-        )
-    if resolved.rating_column is None and resolved.label_column is None:
+        return ReviewPreset(file_format, "sentence", label_column="label")
+    return ReviewPreset(
+        file_format,
+        overrides.text_column or settings.text_column,
+        title_column=overrides.title_column or settings.title_column,
+        rating_column=overrides.rating_column or settings.rating_column,
+        label_column=overrides.label_column or settings.label_column,
+    )
+
+
+def _known_column(columns: Sequence[str], role: str) -> str | None:
+    """The first name of ``KNOWN_COLUMNS[role]`` that ``columns`` has (ignoring case), as spelled there."""
+    by_name = {name.lower(): name for name in reversed(columns)}
+    return next((by_name[name] for name in KNOWN_COLUMNS[role] if name in by_name), None)
+
+
+def _with_known_columns(settings: ReviewPreset, columns: Sequence[str], path: Path) -> ReviewPreset:
+    """``settings`` with its unnamed text column, and unnamed rating and label, found in ``columns``."""
+    available = shorten(", ".join(map(repr, columns)))
+    text_column = settings.text_column or _known_column(columns, "text")
+    if text_column is None:
         raise DataError(
-            f"{path}: give a rating_column or a label_column (or a preset) to derive the sentiment"
+            f"{path}: no review text column; the file has {available}; name it with text_column "
+            f"(found by itself: {', '.join(KNOWN_COLUMNS['text'])})"
         )
-    return resolved
+    rating_column, label_column = settings.rating_column, settings.label_column
+    if rating_column is None and label_column is None:
+        rating_column, label_column = _known_column(columns, "rating"), _known_column(columns, "label")
+        if rating_column is None and label_column is None:
+            raise DataError(
+                f"{path}: no rating or label column to derive the sentiment from; the file has {available}; "
+                "give a rating_column (stars 1-5) or a label_column (0/1, -1/0/1, negative/neutral/"
+                f"positive), or a preset (found by themselves: {', '.join(KNOWN_COLUMNS['rating'])}; "
+                f"{', '.join(KNOWN_COLUMNS['label'])})"
+            )
+        if rating_column is not None:  # the rating wins when both are there: keep only what is used
+            label_column = None
+    return ReviewPreset(
+        settings.file_format,
+        text_column,
+        title_column=settings.title_column,
+        rating_column=rating_column,
+        label_column=label_column,
+    )
 
 
-def _read_reviews(path: Path, settings: ReviewPreset, encoding: str) -> tuple[pd.DataFrame, Source]:
-    """The raw rows of a review file in ``settings.file_format``, with the columns ``settings`` names."""
-    if settings.file_format == "lines":
-        return _read_labelled_lines(path, encoding)
+def _first_record_fields(path: Path, encoding: str) -> list[str]:
+    """The fields of the first record of a JSON Lines file (none when it is not a JSON object)."""
+    for line in read_text(path, encoding).split("\n"):
+        if line.strip():
+            try:
+                record = json.loads(line)
+            except (json.JSONDecodeError, RecursionError):
+                return []  # _read_jsonl reports it with its line
+            return list(record) if isinstance(record, dict) else []
+    return []
+
+
+def _columns(settings: ReviewPreset) -> list[str]:
+    """The columns ``settings`` reads, each once."""
     columns = (settings.text_column, settings.title_column, settings.rating_column, settings.label_column)
-    fields = [column for column in columns if column]
+    return list(dict.fromkeys(column for column in columns if column))
+
+
+def _read_reviews(
+    path: Path, settings: ReviewPreset, encoding: str
+) -> tuple[pd.DataFrame, Source, ReviewPreset]:
+    """The raw rows of a review file in ``settings.file_format``, and the settings with every column named."""
+    if settings.file_format == "lines":
+        return *_read_labelled_lines(path, encoding), settings
+    named = settings.text_column and (settings.rating_column or settings.label_column)
     if settings.file_format == "jsonl":
-        return _read_jsonl(path, list(dict.fromkeys(fields)), encoding)
+        if not named:
+            settings = _with_known_columns(settings, _first_record_fields(path, encoding), path)
+        return *_read_jsonl(path, _columns(settings), encoding), settings
     raw, source = read_delimited(path, "," if settings.file_format == "csv" else "\t", encoding)
-    require_columns(raw, fields, path)
-    return raw, source
+    if not named:
+        settings = _with_known_columns(settings, list(raw.columns), path)
+    require_columns(raw, _columns(settings), path)
+    return raw, source, settings
 
 
 def load_reviews(
@@ -257,9 +361,12 @@ def load_reviews(
 
     ``preset`` is one of :data:`REVIEW_PRESETS` (``"amazon_2023"``, ``"alexa"``, ``"uci_sentences"``);
     keyword arguments override its settings. Without a preset, ``file_format`` (``csv``, ``tsv``,
-    ``jsonl``, ``lines``) is taken from the file suffix and ``text_column`` defaults to ``"text"``.
-    ``sentiment`` is ``neg`` for 1-2 stars, ``neu`` for 3, ``pos`` for 4-5; a binary ``label`` maps 0 to
-    ``neg`` and 1 to ``pos`` (the rating wins when both are given). ``line`` is the row's line in the file.
+    ``jsonl``, ``lines``) is taken from the file suffix, and columns not named are found by their usual
+    names (:data:`KNOWN_COLUMNS`: ``text``/``review``/``content``..., ``rating``/``stars``/``score``...,
+    ``label``/``sentiment``/``polarity``...). ``sentiment`` is ``neg`` for 1-2 stars, ``neu`` for 3,
+    ``pos`` for 4-5; a ``label`` of 0/1 maps to ``neg``/``pos``, -1/0/1 to ``neg``/``neu``/``pos``, and
+    the words ``negative``/``neutral``/``positive`` (or ``neg``/``neu``/``pos``, any case) to their class
+    (the rating wins when both are given). ``line`` is the row's line in the file.
 
     Cleaning: ``<br />`` tags become spaces, HTML entities (``&#34;``) are unescaped, texts are stripped,
     empty texts dropped and, with ``deduplicate``, repeated texts dropped keeping the first. The
@@ -285,7 +392,7 @@ def load_reviews(
         label_column=label_column,
     )
     settings = _review_settings(path, preset, overrides)
-    raw, source = _read_reviews(path, settings, encoding)
+    raw, source, settings = _read_reviews(path, settings, encoding)
     text = _texts(raw, source, settings.text_column, settings.title_column)
     cleaned = text.str.replace(_BREAK_TAG, " ", regex=True).map(html.unescape).str.strip()
     labels = _sentiment(raw, source, settings.rating_column, settings.label_column)
