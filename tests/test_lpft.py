@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers.lpft import fit_lpft
+from helpers.lpft import cross_fitted_probabilities, fit_lpft
 from helpers.training import TrainConfig
 from tiny_models import tiny_config, tiny_tokenizer, toy_task
 
@@ -55,3 +55,28 @@ def test_three_classes_give_one_column_per_class(tiny_encoder: str) -> None:
     assert result.probe_probabilities["test"].shape == (10, 3) and result.logits["test"].shape == (10, 3)
     assert np.allclose(result.probe_probabilities["test"].sum(axis=1), 1)
     assert math.isnan(result.pos_weight) and result.train_probe_out_of_fold.shape == (60, 3)
+
+
+def test_cross_fitting_scores_every_text_with_a_model_that_never_saw_its_customer(tiny_encoder: str) -> None:
+    texts, labels = toy_task(64)
+    customers = np.arange(64) // 2  # two texts per customer: they must land in one fold
+    scored = cross_fitted_probabilities(
+        texts, labels, customers, tiny_encoder, tiny_tokenizer(), CONFIG, 24, n_frozen=1
+    )
+    assert scored.shape == (64,) and np.isfinite(scored).all() and ((scored > 0) & (scored < 1)).all()
+    # The same seed gives the same folds and models; a fold model refits nothing it scored.
+    again = cross_fitted_probabilities(
+        texts, labels, customers, tiny_encoder, tiny_tokenizer(), CONFIG, 24, n_frozen=1
+    )
+    assert np.array_equal(scored, again)
+    with pytest.raises(ValueError, match="only 0 examples of one class"):
+        cross_fitted_probabilities(
+            texts[:8],
+            np.r_[np.ones(1), np.zeros(7)],
+            np.arange(8),
+            tiny_encoder,
+            tiny_tokenizer(),
+            CONFIG,
+            24,
+            n_frozen=1,
+        )

@@ -75,6 +75,8 @@ def test_report_parameters_are_checked():
         (["-p", "budget", "-5"], "budget"),
         (["--sessions", FILES["sessions"]], "go together"),
         (["--sessions", FILES["sessions"], "--catalog", "missing.csv"], "missing.csv"),
+        (["-p", "fit_to_outcomes", "maybe"], "fit_to_outcomes"),
+        (["-p", "fit_to_outcomes", "yes"], "there is no 'sessions_path'"),
     ],
 )
 def test_a_failed_report_is_fast_clear_and_leaves_no_file(tmp_path, capsys, arguments, message):

@@ -167,3 +167,15 @@ def test_index_headlines_in_words_and_the_machine() -> None:
     assert headline("03_bert_predictor", {"lpft_mean_auc": 0.8}) == ""  # a missing metric: no half sentence
     assert headline("99_unknown", metrics) == ""
     assert "cores" in machine_summary() and "bf16" in machine_summary()
+
+
+def test_a_failed_cell_is_reported_by_the_notebook_exception_and_message(tmp_path: Path) -> None:
+    from helpers.run_notebooks import execute_notebook
+
+    path = tiny_notebook(tmp_path)
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell("raise ValueError('\\nparameter x is wrong\\nmore')"))
+    nbformat.write(notebook, path)
+    (tmp_path / "out").mkdir()
+    run = execute_notebook(path, tmp_path / "out", {})
+    assert not run.ok and run.error == "ValueError: parameter x is wrong"

@@ -1,7 +1,8 @@
 """Notebook 03's recommended recipe in one call: linear probe, then fine-tune (LP-FT) from a cached pass.
 
 Notebook 03 builds it step by step; later notebooks fine-tune BERT on other texts (CDNOW customer
-histories, UCI sessions written as sentences) with :func:`fit_lpft`:
+histories, UCI sessions written as sentences) with :func:`fit_lpft`, and the report scores an analyst's
+own labelled sessions out of fold with :func:`cross_fitted_probabilities`:
 
 1. one frozen pass of the pretrained encoder (mean pooling) over every text, keeping the hidden
    states after layer ``n_frozen`` (:func:`helpers.layer_cache.frozen_pass`);
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from sklearn.model_selection import cross_val_predict
+from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 
 from helpers.batching import TextDataset
 from helpers.inference import predict_logits
@@ -105,3 +106,53 @@ def fit_lpft(
         pos_weight=pos_weight,
         train_probe_out_of_fold=out_of_fold[:, column],
     )
+
+
+MIN_CLASS_EXAMPLES = 5
+
+
+def cross_fitted_probabilities(
+    texts: Sequence[str],
+    labels,
+    groups,
+    encoder_name: str,
+    tokenizer,
+    config: TrainConfig,
+    max_length: int,
+    n_frozen: int = 2,
+    device: torch.device | str = "cpu",
+    folds: int = 2,
+) -> np.ndarray:
+    """Out-of-fold purchase probabilities: each text scored by an LP-FT model that never saw its group.
+
+    The groups (customers) are split into ``folds`` with about the same share of positives in each
+    (:class:`~sklearn.model_selection.StratifiedGroupKFold`, shuffled with ``config.seed``); a model is
+    fitted on all other folds and scores this one. Every model's class-weight shift (log ``pos_weight``,
+    notebook 05) is taken out, so the result reads as probabilities. Every training part needs
+    :data:`MIN_CLASS_EXAMPLES` of each class.
+    """
+    texts, labels = list(texts), np.asarray(labels, dtype=np.float32)
+    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=config.seed)
+    parts = list(splitter.split(texts, labels.astype(int), np.asarray(groups)))
+    fewest = min(min(np.bincount(labels[fit_rows].astype(int), minlength=2)) for fit_rows, _ in parts)
+    if fewest < MIN_CLASS_EXAMPLES:  # the probe's 5-fold out-of-fold predictions need 5 of each class
+        raise ValueError(
+            f"a training part has only {fewest} examples of one class; cross-fitting needs at least "
+            f"{MIN_CLASS_EXAMPLES} purchases and {MIN_CLASS_EXAMPLES} non-purchases in each"
+        )
+    probabilities = np.full(len(texts), np.nan)
+    for fit_rows, score_rows in parts:
+        fitted = fit_lpft(
+            encoder_name,
+            tokenizer,
+            [texts[i] for i in fit_rows],
+            labels[fit_rows],
+            {"fold": [texts[i] for i in score_rows]},
+            config,
+            max_length,
+            n_frozen,
+            device,
+        )
+        shifted = fitted.logits["fold"] - np.log(fitted.pos_weight)
+        probabilities[score_rows] = 1 / (1 + np.exp(-shifted))
+    return probabilities

@@ -118,6 +118,17 @@ def render_html(executed: Path, for_readers: bool = False) -> Path:
     return page
 
 
+def error_line(exc: BaseException) -> str:
+    """One line for the index and the command line: the notebook's own exception and its message.
+
+    A failed cell reaches us as papermill's ``PapermillExecutionError``, whose text starts with a blank
+    line and a banner; its ``ename`` and ``evalue`` hold what the notebook raised.
+    """
+    name, message = getattr(exc, "ename", type(exc).__name__), str(getattr(exc, "evalue", exc))
+    first = next((line.strip() for line in message.splitlines() if line.strip()), "")
+    return f"{name}: {first}"[:500]
+
+
 def execute_notebook(
     notebook: Path, out_dir: Path, parameters: dict[str, Any], for_readers: bool = False
 ) -> NotebookRun:
@@ -134,7 +145,7 @@ def execute_notebook(
             str(notebook), str(executed), parameters=parameters, cwd=str(notebook.parent), progress_bar=True
         )
     except Exception as exc:  # papermill raises PapermillExecutionError, but also kernel errors
-        error = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+        error = error_line(exc)
     seconds = time.perf_counter() - started
     if executed.exists():
         stray = tidy_progress_bars(executed)
