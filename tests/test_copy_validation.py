@@ -66,6 +66,7 @@ BLENDER = ProductFacts(
         ("Rated 3.8 out of 5 stars: wireless earbuds with 10 hours of battery.", EARBUDS),
         ("A 3.8/5 rating and a 14-inch screen: this laptop means business.", LAPTOP),
         ("Pair them with your phone and go.", EARBUDS),  # a phone to pair with is no claim that it is one
+        ("A 1.5 L jar, light to carry and easy to weigh 1.5 L of fruit into.", BLENDER),  # not its own weight
     ],
 )
 def test_faithful_copies_pass(copy: str, facts: ProductFacts) -> None:
@@ -108,6 +109,8 @@ def test_faithful_copies_pass(copy: str, facts: ProductFacts) -> None:
         ("A crisp 1080p picture.", LAPTOP, "number"),
         ("Rated 3.", EARBUDS, "number"),  # a rating cut off mid-number is no rating
         ("Fits in your bag with 2 in your pocket to spare.", EARBUDS, "number"),  # "in" is no unit, 2 no fact
+        ("A 1.5 L jar that weighs just 1.5 L.", BLENDER, "quantity"),  # the right number, said as a weight
+        ("1200 W of power, weighing 1200 W.", BLENDER, "quantity"),
     ],
 )
 def test_unsupported_claims_fail(copy: str, facts: ProductFacts, kind: str) -> None:

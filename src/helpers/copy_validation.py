@@ -124,6 +124,10 @@ QUANTITY = re.compile(
     + r")(?![a-z])",
     re.I,
 )
+# The words right before a quantity that make it a weight ("weighs just 1.2 L"): the catalog has no weights.
+AS_A_WEIGHT = re.compile(
+    r"\b(weigh(s|ing|ed)|weight( of| is)?)\s+((only|just|about|around|roughly|under|less than)\s+)?$", re.I
+)
 NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*")
 GLUED_TO_A_WORD = re.compile(r"-?[a-z]", re.I)  # "704-camera", "1080p": the number says something new
 NUMBER_AS_WRITTEN = re.compile(r"[\w.,-]*\w")  # "704-camera", "1080p", "5-11", "30"
@@ -219,6 +223,9 @@ def _quantity_claims(copy: str, facts: ProductFacts) -> list[Claim]:
     for match in QUANTITY.finditer(copy):
         value, unit = _number(match.group(1)), match.group(3).lower()
         if copy[max(0, match.start() - 1) : match.start()] == "$":
+            continue
+        if AS_A_WEIGHT.search(copy[max(0, match.start() - 40) : match.start()]):
+            claims.append(Claim("quantity", match.group(0).strip(), False, "a weight: the catalog has none"))
             continue
         families = [family for family, units in UNITS.items() if unit in units]
         matching = [
