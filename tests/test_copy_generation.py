@@ -57,6 +57,14 @@ def test_best_of_n_stops_drawing_for_requests_that_passed(monkeypatch: pytest.Mo
     assert len(result.first_round) == 4
 
 
+def test_best_of_n_prefers_more_facts_to_one_fact_repeated(monkeypatch: pytest.MonkeyPatch) -> None:
+    request = CopyRequest([{"role": "user", "content": "x"}], EARBUDS, ("battery_hours",))
+    repeated = GOOD + " Yes, 10 hours. That is 10 hours."  # three supported claims, one fact
+    generate, _ = scripted([[repeated, BETTER]])
+    monkeypatch.setattr(copywriting, "generate_copies", generate)
+    assert best_of_n(None, None, [request], n=2, per_round=2).chosen == [BETTER]
+
+
 def test_best_of_n_reports_a_request_that_never_passes(monkeypatch: pytest.MonkeyPatch) -> None:
     request = CopyRequest([{"role": "user", "content": "x"}], EARBUDS, ("battery_hours",))
     generate, calls = scripted([[INVENTED, VAGUE], [VAGUE]])

@@ -164,3 +164,10 @@ def test_facts_from_a_catalog_row() -> None:
 def test_a_copy_must_be_text() -> None:
     with pytest.raises(TypeError, match="string"):
         check_copy(None, EARBUDS)
+
+
+def test_a_fact_said_twice_counts_once() -> None:
+    once = check_copy("A 1.5 L jar and 1200 W of power.", BLENDER)
+    twice = check_copy("A 1.5 L jar, 1.5L of smoothie and 1200 W of power.", BLENDER)
+    assert once.passed and twice.passed and len(twice.claims) == len(once.claims) + 1
+    assert once.distinct_supported == twice.distinct_supported == 2

@@ -183,6 +183,13 @@ class CopyCheck:
         return tuple(claim for claim in self.claims if not claim.supported)
 
     @property
+    def distinct_supported(self) -> int:
+        """How many different supported statements the copy makes ("1.2 L" said three times counts once)."""
+        return len(
+            {(claim.kind, re.sub(r"\s", "", claim.text.lower())) for claim in self.claims if claim.supported}
+        )
+
+    @property
     def passed(self) -> bool:
         """Every claim supported, nothing missing, nothing banned."""
         return not (self.unsupported or self.missing or self.banned)

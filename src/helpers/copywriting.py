@@ -358,7 +358,7 @@ class CopyRequest:
 class ValidatedCopies:
     """Every candidate :func:`best_of_n` drew and the copy it kept for each request (None: none passed)."""
 
-    candidates: pd.DataFrame  # request, round, text, passed, unsupported, missing, supported_claims
+    candidates: pd.DataFrame  # request, round, text, passed, unsupported, missing, supported_facts
     chosen: list[str | None]
     seconds: float = 0.0
 
@@ -383,12 +383,12 @@ class ValidatedCopies:
 
 
 def _best_passing(candidates: pd.DataFrame) -> str | None:
-    """The passing candidate that states the most supported facts (the shorter one on a tie)."""
+    """The passing candidate that states the most different supported facts (the shorter one on a tie)."""
     passing = candidates[candidates["passed"]]
     if passing.empty:
         return None
     ranked = passing.assign(length=passing["text"].str.len())
-    return ranked.sort_values(["supported_claims", "length"], ascending=[False, True], kind="stable")[
+    return ranked.sort_values(["supported_facts", "length"], ascending=[False, True], kind="stable")[
         "text"
     ].iloc[0]
 
@@ -431,12 +431,12 @@ def best_of_n(
                     "passed": check.passed,
                     "unsupported": len(check.unsupported),
                     "missing": len(check.missing),
-                    "supported_claims": len(check.claims) - len(check.unsupported),
+                    "supported_facts": check.distinct_supported,
                 }
             )
         done = {row["request"] for row in rows if row["passed"]}
         pending = [i for i in pending if i not in done]
-    columns = ["request", "round", "text", "passed", "unsupported", "missing", "supported_claims"]
+    columns = ["request", "round", "text", "passed", "unsupported", "missing", "supported_facts"]
     candidates = pd.DataFrame(rows, columns=columns)
     chosen = [_best_passing(candidates[candidates["request"] == i]) for i in range(len(requests))]
     return ValidatedCopies(candidates, chosen, time.perf_counter() - started)
