@@ -111,6 +111,8 @@ def test_faithful_copies_pass(copy: str, facts: ProductFacts) -> None:
         ("Fits in your bag with 2 in your pocket to spare.", EARBUDS, "number"),  # "in" is no unit, 2 no fact
         ("A 1.5 L jar that weighs just 1.5 L.", BLENDER, "quantity"),  # the right number, said as a weight
         ("1200 W of power, weighing 1200 W.", BLENDER, "quantity"),
+        ("It weighs in at just under 1.5 L.", BLENDER, "quantity"),
+        ("Weight: 1.5 L.", BLENDER, "quantity"),
     ],
 )
 def test_unsupported_claims_fail(copy: str, facts: ProductFacts, kind: str) -> None:
@@ -168,6 +170,6 @@ def test_a_copy_must_be_text() -> None:
 
 def test_a_fact_said_twice_counts_once() -> None:
     once = check_copy("A 1.5 L jar and 1200 W of power.", BLENDER)
-    twice = check_copy("A 1.5 L jar, 1.5L of smoothie and 1200 W of power.", BLENDER)
+    twice = check_copy("A 1.5 L jar, 1.5 litres of smoothie and 1200 W of power.", BLENDER)
     assert once.passed and twice.passed and len(twice.claims) == len(once.claims) + 1
     assert once.distinct_supported == twice.distinct_supported == 2

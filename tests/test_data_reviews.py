@@ -13,7 +13,7 @@ import pytest
 
 from data_fixtures import FIXTURES, check_data_error, fixture_text, shared_file
 from helpers.data.reviews import REVIEW_PRESETS, ReviewReport, load_reviews, stars_to_sentiment
-from helpers.errors import DataError
+from helpers.errors import DataError, ParameterError
 
 
 def test_alexa_fixture() -> None:
@@ -68,6 +68,8 @@ def test_uci_sentences_fixture() -> None:
     assert reviews["sentiment"].tolist() == ["neg", "pos", "pos", "neg", "neg", "pos"]
     inferred, _ = load_reviews(FIXTURES / "sentiment_labelled_small.txt")  # .txt -> sentence<TAB>label
     assert inferred.equals(reviews)
+    with pytest.raises(ParameterError, match=r"no named columns; leave text_column, label_column empty"):
+        load_reviews(FIXTURES / "sentiment_labelled_small.txt", text_column="review", label_column="y")
 
 
 def test_reviews_custom_columns_and_conflicts(tmp_path: Path) -> None:
@@ -123,9 +125,34 @@ def test_label_conventions_keep_numbers_and_words(tmp_path: Path) -> None:
     path.write_text("text,label\na,1\nb,2\n")  # 1/2 is ambiguous (polarity sets, or stars): refused
     with pytest.raises(DataError, match=r"line 3, column 'label': unknown value \(allowed: 0, 1;"):
         load_reviews(path)
-    path.write_text("text,label\na,positive\nb,1\n")  # the first label says words: a number is refused
+    path.write_text("text,label\na,positive\nb,1\nc,negative\n")  # mostly words: the number is refused
     with pytest.raises(DataError, match=r"line 3.*unknown value \(allowed: negative, neg, neutral"):
         load_reviews(path)
+    path.write_text("text,label\na,1.0\nb,0.0\nc,+1\n")  # numbers as pandas or JSON write them
+    reviews, report = load_reviews(path)
+    assert reviews["label"].tolist() == [1, 0, 1] and reviews["sentiment"].tolist() == ["pos", "neg", "pos"]
+    assert report.sentiment_from == "column 'label' (0/1: negative/positive)" and "sentiment from" in str(
+        report
+    )
+    path.write_text("text,label\na,-1\nb,0\n")  # a -1 makes 0 neutral
+    reviews, report = load_reviews(path)
+    assert reviews["sentiment"].tolist() == ["neg", "neu"] and "-1/0/1" in report.sentiment_from
+
+
+def test_jsonl_without_a_preset_reports_a_bad_first_record_by_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "reviews.jsonl"
+    for content, message in (
+        ('{"text": "ok", "rating": 5\n', r"line 1: invalid JSON"),
+        ('\n[1, 2]\n{"text": "ok", "rating": 5}\n', r"line 2: expected a JSON object"),
+        ("\n\n", r"the file is empty"),
+        (
+            '{"body": "ok", "helpful": 3}\n',
+            r"no rating or label column.*its first record has 'body', 'helpful'",
+        ),
+    ):
+        path.write_text(content)
+        with pytest.raises(DataError, match=message):
+            load_reviews(path)
 
 
 def test_presets_are_documented() -> None:

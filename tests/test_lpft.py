@@ -80,3 +80,30 @@ def test_cross_fitting_scores_every_text_with_a_model_that_never_saw_its_custome
             24,
             n_frozen=1,
         )
+
+
+def test_cross_fitting_never_scores_a_customer_with_a_model_that_saw_them(
+    tiny_encoder: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import helpers.lpft as lpft
+
+    texts, labels = toy_task(60)
+    texts = [f"{i} {text}" for i, text in enumerate(texts)]  # each text names its row
+    customers = np.arange(60) // 3
+    seen: list[tuple[set, set]] = []
+
+    def recording_fit(encoder, tokenizer, fit_texts, fit_labels, score_texts, *args, **kwargs):
+        rows = lambda batch: {int(text.split()[0]) for text in batch}  # noqa: E731
+        seen.append((rows(fit_texts), rows(score_texts["fold"])))
+        logits = np.zeros(len(score_texts["fold"]))
+        return lpft.LpftResult(None, {}, {"fold": logits}, 1.0, np.zeros(len(fit_texts)))
+
+    monkeypatch.setattr(lpft, "fit_lpft", recording_fit)
+    scored = lpft.cross_fitted_probabilities(
+        texts, labels, customers, tiny_encoder, None, CONFIG, 24, folds=3
+    )
+    assert len(seen) == 3 and np.allclose(scored, 0.5)
+    scored_rows = [rows for _, rows in seen]
+    assert sorted(row for rows in scored_rows for row in rows) == list(range(60))  # each row scored once
+    for fit_rows, score_rows in seen:
+        assert not {customers[i] for i in fit_rows} & {customers[i] for i in score_rows}

@@ -77,6 +77,10 @@ def test_report_parameters_are_checked():
         (["--sessions", FILES["sessions"], "--catalog", "missing.csv"], "missing.csv"),
         (["-p", "fit_to_outcomes", "maybe"], "fit_to_outcomes"),
         (["-p", "fit_to_outcomes", "yes"], "there is no 'sessions_path'"),
+        (
+            ["--sessions", FILES["sessions"], "--catalog", FILES["catalog"], "-p", "fit_to_outcomes", "yes"],
+            "have 4 purchases: fitting needs at least 50",
+        ),
     ],
 )
 def test_a_failed_report_is_fast_clear_and_leaves_no_file(tmp_path, capsys, arguments, message):

@@ -179,3 +179,10 @@ def test_a_failed_cell_is_reported_by_the_notebook_exception_and_message(tmp_pat
     (tmp_path / "out").mkdir()
     run = execute_notebook(path, tmp_path / "out", {})
     assert not run.ok and run.error == "ValueError: parameter x is wrong"
+
+
+def test_an_exception_without_a_message_is_named_alone() -> None:
+    from helpers.run_notebooks import error_line
+
+    assert error_line(AssertionError()) == "AssertionError"
+    assert error_line(ValueError("\n\n  wrong  \nmore")) == "ValueError: wrong"

@@ -31,8 +31,10 @@ def test_label_schemes() -> None:
     binary_only = frame[frame["sentiment"] != "neu"]
     with pytest.raises(DataError, match=r"'3class' needs .* no neutral ones \(found: neg, pos\); .*'binary'"):
         sentiment_labels(binary_only, "3class")
-    with pytest.raises(DataError, match=r"'binary' needs .* no negative ones \(found: neu, pos\)$"):
-        sentiment_labels(frame[frame["sentiment"] != "neg"], "binary")
+    with pytest.raises(
+        DataError, match=r"'binary' needs .*, and test.csv have no negative ones \(found: neu, pos\)$"
+    ):
+        sentiment_labels(frame[frame["sentiment"] != "neg"], "binary", "test.csv")
     assert len(sentiment_labels(frame.iloc[:0], "3class")[0]) == 0
 
 

@@ -126,7 +126,9 @@ QUANTITY = re.compile(
 )
 # The words right before a quantity that make it a weight ("weighs just 1.2 L"): the catalog has no weights.
 AS_A_WEIGHT = re.compile(
-    r"\b(weigh(s|ing|ed)|weight( of| is)?)\s+((only|just|about|around|roughly|under|less than)\s+)?$", re.I
+    r"\b(weigh(s|ing|ed)( in at)?|weight( of| is|:)?)\s+"
+    r"((only|just|about|around|roughly|under|less than)\s+)*$",
+    re.I,
 )
 NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*")
 GLUED_TO_A_WORD = re.compile(r"-?[a-z]", re.I)  # "704-camera", "1080p": the number says something new
@@ -184,15 +186,23 @@ class CopyCheck:
 
     @property
     def distinct_supported(self) -> int:
-        """How many different supported statements the copy makes ("1.2 L" said three times counts once)."""
-        return len(
-            {(claim.kind, re.sub(r"\s", "", claim.text.lower())) for claim in self.claims if claim.supported}
-        )
+        """How many different supported statements the copy makes: "1.2 L" said three times, or "1.5 L"
+        and "1.5 litres", count once."""
+        return len({_claim_key(claim) for claim in self.claims if claim.supported})
 
     @property
     def passed(self) -> bool:
         """Every claim supported, nothing missing, nothing banned."""
         return not (self.unsupported or self.missing or self.banned)
+
+
+def _claim_key(claim: Claim) -> tuple:
+    """What a claim states, whatever its spelling: a quantity as (number, unit family), else its words."""
+    quantity = QUANTITY.fullmatch(claim.text) if claim.kind == "quantity" else None
+    if quantity:
+        unit = quantity.group(3).lower()
+        return claim.kind, _number(quantity.group(1)), next(f for f, units in UNITS.items() if unit in units)
+    return claim.kind, re.sub(r"\s", "", claim.text.lower())
 
 
 def _unit_family(attribute: str) -> str | None:

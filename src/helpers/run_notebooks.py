@@ -126,7 +126,7 @@ def error_line(exc: BaseException) -> str:
     """
     name, message = getattr(exc, "ename", type(exc).__name__), str(getattr(exc, "evalue", exc))
     first = next((line.strip() for line in message.splitlines() if line.strip()), "")
-    return f"{name}: {first}"[:500]
+    return (f"{name}: {first}" if first else name)[:500]
 
 
 def execute_notebook(

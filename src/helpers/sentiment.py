@@ -47,11 +47,13 @@ def load_sentiment_reviews(
     return frame.reset_index(drop=True), Path(path).stem
 
 
-def sentiment_labels(frame: pd.DataFrame, scheme: str) -> tuple[pd.DataFrame, np.ndarray]:
+def sentiment_labels(
+    frame: pd.DataFrame, scheme: str, name: str = "these reviews"
+) -> tuple[pd.DataFrame, np.ndarray]:
     """The rows ``scheme`` keeps (a ``sentiment`` column of neg/neu/pos) and their class indices.
 
-    Reviews that lack one of the scheme's classes raise a :class:`DataError` (a binary file read with
-    ``"3class"`` has no neutral reviews); an empty frame gives no rows.
+    Reviews that lack one of the scheme's classes raise a :class:`DataError` naming them as ``name`` (a
+    binary file read with ``"3class"`` has no neutral reviews); an empty frame gives no rows.
     """
     check_choice("label_scheme", scheme, LABEL_SCHEMES)
     classes = CLASSES[scheme]
@@ -59,7 +61,7 @@ def sentiment_labels(frame: pd.DataFrame, scheme: str) -> tuple[pd.DataFrame, np
     if missing and len(frame):  # no rows at all is no rows to learn from, not a wrong scheme
         hint = "; label_scheme 'binary' leaves the neutral class out" if missing == ["neu"] else ""
         raise DataError(
-            f"label_scheme {scheme!r} needs reviews of every class, and these have no "
+            f"label_scheme {scheme!r} needs reviews of every class, and {name} have no "
             f"{' or '.join(LABEL_WORDS[name] for name in missing)} ones "
             f"(found: {', '.join(sorted(set(frame['sentiment'])))}){hint}"
         )

@@ -101,14 +101,16 @@ class ReviewReport:
     conflicting_duplicates: int
     html_unescaped: int
     rows_kept: int
+    sentiment_from: str = ""  # the column and the convention the sentiment was read with
 
     def summary(self) -> str:
-        """One line: the file name and each count."""
+        """One line: the file name, each count and where the sentiment came from."""
         return (
             f"{Path(self.path).name}: read {self.rows_read:,} reviews; dropped {self.empty_dropped:,} empty "
             f"and {self.duplicates_dropped:,} duplicate texts ({self.conflicting_duplicates:,} with another "
             f"sentiment than the kept copy); unescaped HTML in {self.html_unescaped:,}; "
             f"kept {self.rows_kept:,}"
+            + (f"; sentiment from {self.sentiment_from}" if self.sentiment_from else "")
         )
 
     def __str__(self) -> str:
@@ -201,31 +203,44 @@ def stars_to_sentiment(stars: pd.Series | np.ndarray | Sequence[int]) -> pd.Seri
 
 def _sentiment(
     raw: pd.DataFrame, source: Source, rating_column: str | None, label_column: str | None
-) -> dict[str, pd.Series]:
-    """``rating`` and/or ``label`` columns, checked, and the ``sentiment`` derived from them."""
+) -> tuple[dict[str, pd.Series], str]:
+    """``rating`` and/or ``label`` columns, checked, the ``sentiment`` derived from them, and how."""
     columns: dict[str, pd.Series] = {}
+    described = ""
     if rating_column is not None:
         rating = source.floats(raw[rating_column], rating_column, minimum=1, maximum=5)
         source.check(rating != rating.round(), raw[rating_column], rating_column, "expected whole stars 1-5")
         columns["rating"] = rating.astype("int64")
         columns["sentiment"] = stars_to_sentiment(columns["rating"])
+        described = f"column {quote(rating_column)} (stars: 1-2 negative, 3 neutral, 4-5 positive)"
     if label_column is not None:
-        columns["label"], sentiment = _labels(raw[label_column], source, label_column)
+        columns["label"], sentiment, convention = _labels(raw[label_column], source, label_column)
         columns.setdefault("sentiment", sentiment)
-    return columns
+        described = described or f"column {quote(label_column)} ({convention})"
+    return columns, described
 
 
-def _labels(values: pd.Series, source: Source, column: str) -> tuple[pd.Series, pd.Series]:
-    """A label column (0/1, -1/0/1, or words such as ``positive``) and its sentiment classes.
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.0+)?")
 
-    The first label decides whether the column holds numbers or words; numbers stay numbers (int64),
-    words are kept lower-cased. Any label outside the convention raises, naming its line.
+
+def _labels(values: pd.Series, source: Source, column: str) -> tuple[pd.Series, pd.Series, str]:
+    """A label column, its sentiment classes and the convention read: 0/1, -1/0/1 or words.
+
+    The column holds numbers when at least half its labels are whole numbers ("1", "1.0", "+1"), else
+    words (``positive``, ``NEG``...). Numbers follow -1/0/1 (negative/neutral/positive) when a -1
+    occurs and 0/1 (negative/positive) otherwise, so a 0 reads as neutral only in a file that also
+    has a -1. Numbers stay numbers (int64), words are kept lower-cased; any other label raises,
+    naming its line.
     """
     text = values.astype(str).str.strip().str.lower()
-    if re.fullmatch(r"[+-]?[0-9]+", text.iloc[0]):
-        mapping = SENTIMENT_BY_SIGNED_LABEL if (text == "-1").any() else SENTIMENT_BY_LABEL
+    numeric = text.str.fullmatch(_WHOLE_NUMBER.pattern)
+    if numeric.mean() >= 0.5:
+        text = text.where(~numeric, text[numeric].map(lambda value: str(int(float(value)))))
+        signed = (text == "-1").any()
+        mapping = SENTIMENT_BY_SIGNED_LABEL if signed else SENTIMENT_BY_LABEL
+        convention = "-1/0/1: negative/neutral/positive" if signed else "0/1: negative/positive"
     else:
-        mapping = SENTIMENT_BY_LABEL_WORD
+        mapping, convention = SENTIMENT_BY_LABEL_WORD, "words negative/neutral/positive"
     source.check(
         ~text.isin(list(mapping)),
         values,
@@ -234,7 +249,7 @@ def _labels(values: pd.Series, source: Source, column: str) -> tuple[pd.Series, 
         "negative/neutral/positive; star ratings go in a rating column)",
     )
     labels = text if mapping is SENTIMENT_BY_LABEL_WORD else text.astype("int64")
-    return labels, text.map(mapping)
+    return labels, text.map(mapping), convention
 
 
 def _check_options(**options: Any) -> None:
@@ -263,6 +278,14 @@ def _review_settings(path: Path, preset: str | None, overrides: ReviewPreset) ->
             f"{path}: unknown review file format {quote(file_format)}; use one of {', '.join(REVIEW_FORMATS)}"
         )
     if file_format == "lines":  # sentence<TAB>label: the columns are fixed
+        given = [
+            name for name in ("text", "title", "rating", "label") if getattr(overrides, f"{name}_column")
+        ]
+        if given:
+            raise ParameterError(
+                f"{path}: a sentence<TAB>label file has no named columns; leave "
+                f"{', '.join(f'{name}_column' for name in given)} empty"
+            )
         return ReviewPreset(file_format, "sentence", label_column="label")
     return ReviewPreset(
         file_format,
@@ -279,13 +302,15 @@ def _known_column(columns: Sequence[str], role: str) -> str | None:
     return next((by_name[name] for name in KNOWN_COLUMNS[role] if name in by_name), None)
 
 
-def _with_known_columns(settings: ReviewPreset, columns: Sequence[str], path: Path) -> ReviewPreset:
+def _with_known_columns(
+    settings: ReviewPreset, columns: Sequence[str], path: Path, has: str = "the file has"
+) -> ReviewPreset:
     """``settings`` with its unnamed text column, and unnamed rating and label, found in ``columns``."""
-    available = shorten(", ".join(map(repr, columns)))
+    available = f"{has} {shorten(', '.join(map(repr, columns)))}"
     text_column = settings.text_column or _known_column(columns, "text")
     if text_column is None:
         raise DataError(
-            f"{path}: no review text column; the file has {available}; name it with text_column "
+            f"{path}: no review text column; {available}; name it with text_column "
             f"(found by itself: {', '.join(KNOWN_COLUMNS['text'])})"
         )
     rating_column, label_column = settings.rating_column, settings.label_column
@@ -293,7 +318,7 @@ def _with_known_columns(settings: ReviewPreset, columns: Sequence[str], path: Pa
         rating_column, label_column = _known_column(columns, "rating"), _known_column(columns, "label")
         if rating_column is None and label_column is None:
             raise DataError(
-                f"{path}: no rating or label column to derive the sentiment from; the file has {available}; "
+                f"{path}: no rating or label column to derive the sentiment from; {available}; "
                 "give a rating_column (stars 1-5) or a label_column (0/1, -1/0/1, negative/neutral/"
                 f"positive), or a preset (found by themselves: {', '.join(KNOWN_COLUMNS['rating'])}; "
                 f"{', '.join(KNOWN_COLUMNS['label'])})"
@@ -310,15 +335,17 @@ def _with_known_columns(settings: ReviewPreset, columns: Sequence[str], path: Pa
 
 
 def _first_record_fields(path: Path, encoding: str) -> list[str]:
-    """The fields of the first record of a JSON Lines file (none when it is not a JSON object)."""
-    for line in read_text(path, encoding).split("\n"):
-        if line.strip():
-            try:
-                record = json.loads(line)
-            except (json.JSONDecodeError, RecursionError):
-                return []  # _read_jsonl reports it with its line
-            return list(record) if isinstance(record, dict) else []
-    return []
+    """The fields of the first record of a JSON Lines file; a file that has none raises as
+    :func:`_read_jsonl` would (invalid JSON, not an object, no records), naming the line."""
+    first = next((line for line in read_text(path, encoding).split("\n") if line.strip()), "")
+    try:
+        record = json.loads(first)
+    except (json.JSONDecodeError, RecursionError):
+        record = None
+    if isinstance(record, dict):
+        return list(record)
+    _read_jsonl(path, [], encoding)  # raises with the line and the reason
+    raise DataError(f"{path}: no JSON record to read the field names from")  # unreachable for real files
 
 
 def _columns(settings: ReviewPreset) -> list[str]:
@@ -336,7 +363,8 @@ def _read_reviews(
     named = settings.text_column and (settings.rating_column or settings.label_column)
     if settings.file_format == "jsonl":
         if not named:
-            settings = _with_known_columns(settings, _first_record_fields(path, encoding), path)
+            fields = _first_record_fields(path, encoding)
+            settings = _with_known_columns(settings, fields, path, "its first record has")
         return *_read_jsonl(path, _columns(settings), encoding), settings
     raw, source = read_delimited(path, "," if settings.file_format == "csv" else "\t", encoding)
     if not named:
@@ -395,7 +423,7 @@ def load_reviews(
     raw, source, settings = _read_reviews(path, settings, encoding)
     text = _texts(raw, source, settings.text_column, settings.title_column)
     cleaned = text.str.replace(_BREAK_TAG, " ", regex=True).map(html.unescape).str.strip()
-    labels = _sentiment(raw, source, settings.rating_column, settings.label_column)
+    labels, sentiment_from = _sentiment(raw, source, settings.rating_column, settings.label_column)
     frame = pd.DataFrame({"line": source.lines, "text": cleaned, **labels}, index=raw.index)
     empty = (frame["text"] == "").to_numpy()
     if empty.all():
@@ -418,5 +446,6 @@ def load_reviews(
         conflicting_duplicates=conflicting,
         html_unescaped=int((cleaned != text).sum()),
         rows_kept=len(frame),
+        sentiment_from=sentiment_from,
     )
     return frame, report
