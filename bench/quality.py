@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.paths import repo_root
+from helpers.run_notebooks import fresh_run
 
 
 def main() -> int:
@@ -32,19 +32,15 @@ def main() -> int:
     parameters = {"profile": args.profile, "seed": args.seed}
     if args.uci_csv is not None:
         parameters["uci_csv"] = args.uci_csv
-    with tempfile.TemporaryDirectory() as out:
-        os.environ["WORKBOOK_REPORTS_DIR"] = out
-        os.environ.setdefault("TQDM_MININTERVAL", "30")
+    os.environ.setdefault("TQDM_MININTERVAL", "30")
+    with tempfile.TemporaryDirectory() as models:
         if args.retrain:
-            parameters["predictor_dir"] = str(Path(out) / "no-predictor")
-        from helpers.run_log import read_metrics
-        from helpers.run_notebooks import execute_notebook
-
-        run = execute_notebook(repo_root() / "notebooks" / "05_evaluation.ipynb", Path(out), parameters)
-        if not run.ok:
-            print(f"notebook 05 failed: {run.error}")
-            return 1
-        metrics = read_metrics("05_evaluation")
+            parameters["predictor_dir"] = str(Path(models) / "no-predictor")
+        run = fresh_run("05_evaluation", parameters)
+    if not run.ok:
+        print(f"notebook 05 failed: {run.error}")
+        return 1
+    metrics = run.metrics
     table = pd.DataFrame(metrics["results_table"])
     table["vs best on its data"] = table["roc_auc"] / table.groupby("data")["roc_auc"].transform("max")
     columns = ["roc_auc", "roc_auc_low", "roc_auc_high", "pr_auc", "top_decile_lift", "vs best on its data"]
