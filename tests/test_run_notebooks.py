@@ -3,6 +3,7 @@ line that refuses bad names before anything runs."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
@@ -186,3 +187,25 @@ def test_an_exception_without_a_message_is_named_alone() -> None:
 
     assert error_line(AssertionError()) == "AssertionError"
     assert error_line(ValueError("\n\n  wrong  \nmore")) == "ValueError: wrong"
+
+
+def test_a_fresh_run_records_its_metrics_in_a_folder_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import helpers.run_notebooks as run_notebooks
+
+    (tmp_path / "notebooks").mkdir()
+    path = tiny_notebook(tmp_path / "notebooks")
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells.append(
+        nbformat.v4.new_code_cell(
+            "from helpers.run_log import record_metric\nrecord_metric('answer', x + 1, notebook='99_tiny')"
+        )
+    )
+    nbformat.write(notebook, path)
+    monkeypatch.setattr(run_notebooks, "repo_root", lambda: tmp_path)
+    monkeypatch.setenv("WORKBOOK_REPORTS_DIR", str(tmp_path / "reports"))
+    run = run_notebooks.fresh_run("99_tiny", {"x": 41})
+    assert run.ok and run.metrics == {"answer": 42}
+    assert os.environ["WORKBOOK_REPORTS_DIR"] == str(tmp_path / "reports")  # put back
+    assert not (tmp_path / "reports").exists()  # nothing written where earlier runs keep theirs
