@@ -209,3 +209,11 @@ def test_a_fresh_run_records_its_metrics_in_a_folder_of_its_own(
     assert run.ok and run.metrics == {"answer": 42}
     assert os.environ["WORKBOOK_REPORTS_DIR"] == str(tmp_path / "reports")  # put back
     assert not (tmp_path / "reports").exists()  # nothing written where earlier runs keep theirs
+
+
+def test_command_line_values_become_booleans_numbers_or_text() -> None:
+    from helpers.run_notebooks import parse_value
+
+    assert parse_value("True") is True and parse_value("False") is False
+    assert parse_value("3") == 3 and parse_value("0.5") == 0.5
+    assert parse_value("true") == "true" and parse_value("minilm") == "minilm"  # Python spelling only

@@ -208,7 +208,9 @@ def write_index(runs: list[NotebookRun], out_dir: Path) -> Path:
 
 
 def parse_value(text: str) -> Any:
-    """A command-line value as a number when it reads as one, else as text."""
+    """A command-line value as ``True``/``False``, or a number when it reads as one, else as text."""
+    if text in ("True", "False"):
+        return text == "True"
     for cast in (int, float):
         try:
             return cast(text)
