@@ -16,6 +16,7 @@ from helpers.sentiment import (
     label_log_probs,
     sentiment_labels,
     split_reviews,
+    texts_seen_in,
 )
 from tiny_models import tiny_chat_model_and_tokenizer
 
@@ -106,3 +107,9 @@ def test_label_log_probs_with_a_shared_prefix_equal_full_prompts() -> None:
             full = torch.log_softmax(model(input_ids=ids).logits[0, -1], dim=-1)
         expected = full[[tokenizer.convert_tokens_to_ids(w) for w in words]].numpy()
         assert np.allclose(row, expected, atol=1e-5)
+
+
+def test_texts_are_compared_lower_cased_and_stripped() -> None:
+    seen = texts_seen_in(pd.Series(["Love it! ", "meh", "Broke"]), ["love it!", " BROKE"])
+    assert seen.tolist() == [True, False, True]
+    assert texts_seen_in([], ["x"]).tolist() == []

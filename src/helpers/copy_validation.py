@@ -200,9 +200,13 @@ def _claim_key(claim: Claim) -> tuple:
     """What a claim states, whatever its spelling: a quantity as (number, unit family), else its words."""
     quantity = QUANTITY.fullmatch(claim.text) if claim.kind == "quantity" else None
     if quantity:
-        unit = quantity.group(3).lower()
-        return claim.kind, _number(quantity.group(1)), next(f for f, units in UNITS.items() if unit in units)
+        return claim.kind, _number(quantity.group(1)), tuple(_unit_families(quantity.group(3)))
     return claim.kind, re.sub(r"\s", "", claim.text.lower())
+
+
+def _unit_families(unit: str) -> list[str]:
+    """The attribute families a unit as written may measure ("L" -> ["l"], "hrs" -> ["hours"])."""
+    return [family for family, units in UNITS.items() if unit.lower() in units]
 
 
 def _unit_family(attribute: str) -> str | None:
@@ -244,7 +248,7 @@ def _quantity_claims(copy: str, facts: ProductFacts) -> list[Claim]:
         if AS_A_WEIGHT.search(copy[max(0, match.start() - 40) : match.start()]):
             claims.append(Claim("quantity", match.group(0).strip(), False, "a weight: the catalog has none"))
             continue
-        families = [family for family, units in UNITS.items() if unit in units]
+        families = _unit_families(unit)
         matching = [
             name
             for name, fact in facts.attributes.items()

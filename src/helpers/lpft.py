@@ -21,7 +21,7 @@ import torch
 from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 
 from helpers.batching import TextDataset
-from helpers.inference import predict_logits
+from helpers.inference import predict_logits, probabilities_from_logits
 from helpers.layer_cache import UpperLayers, frozen_pass
 from helpers.objectives import binary_loss, multiclass_loss, pos_weight_for
 from helpers.predictor import Predictor, fit_linear_probe, linear_probe, warm_start_head
@@ -153,6 +153,7 @@ def cross_fitted_probabilities(
             n_frozen,
             device,
         )
-        shifted = fitted.logits["fold"] - np.log(fitted.pos_weight)
-        probabilities[score_rows] = 1 / (1 + np.exp(-shifted))
+        probabilities[score_rows] = probabilities_from_logits(
+            fitted.logits["fold"] - np.log(fitted.pos_weight)
+        )
     return probabilities

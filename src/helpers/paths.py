@@ -7,6 +7,8 @@ notebooks from anywhere (papermill, CI, a read-only checkout).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import platformdirs
@@ -44,6 +46,21 @@ def data_dir() -> Path:
 def reports_dir() -> Path:
     """Executed notebooks, HTML and metrics (``WORKBOOK_REPORTS_DIR``, default ``<repo>/reports``)."""
     return _dir_from_env("WORKBOOK_REPORTS_DIR", repo_root() / "reports")
+
+
+@contextmanager
+def reports_dir_set_to(folder: Path) -> Iterator[Path]:
+    """Point :func:`reports_dir` (and the kernels started inside, which inherit the environment) at
+    ``folder`` for the ``with`` block, then put ``WORKBOOK_REPORTS_DIR`` back as it was."""
+    previous = os.environ.get("WORKBOOK_REPORTS_DIR")
+    os.environ["WORKBOOK_REPORTS_DIR"] = str(folder)
+    try:
+        yield folder
+    finally:
+        if previous is None:
+            os.environ.pop("WORKBOOK_REPORTS_DIR", None)
+        else:
+            os.environ["WORKBOOK_REPORTS_DIR"] = previous
 
 
 def model_cache_dir() -> Path:

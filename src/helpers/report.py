@@ -23,7 +23,7 @@ from pathlib import Path
 
 from helpers.data.report_files import check_report_parameters, load_report_files
 from helpers.errors import DataError, ParameterError
-from helpers.paths import repo_root, reports_dir
+from helpers.paths import repo_root, reports_dir, reports_dir_set_to
 
 NOTEBOOK = "09_marketing_report"
 REPORT_NAME = "marketing_report"
@@ -89,25 +89,20 @@ def run_report(parameters: dict, out: Path) -> list[Path]:
     out = out.resolve()  # the kernel runs in notebooks/: a relative staging path would point elsewhere
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}-"))
-    previous = os.environ.get("WORKBOOK_REPORTS_DIR")
     try:
         (staging / "metrics").mkdir()
         for name in QUOTED_NOTEBOOKS:
             recorded = reports_dir() / "metrics" / f"{name}.json"
             if recorded.exists():
                 shutil.copy(recorded, staging / "metrics")
-        os.environ["WORKBOOK_REPORTS_DIR"] = str(staging)  # the kernel inherits it: metrics land in staging
-        run = execute_notebook(
-            repo_root() / "notebooks" / f"{NOTEBOOK}.ipynb", staging, parameters, for_readers=True
-        )
+        with reports_dir_set_to(staging):  # the kernel inherits it: metrics land in staging
+            run = execute_notebook(
+                repo_root() / "notebooks" / f"{NOTEBOOK}.ipynb", staging, parameters, for_readers=True
+            )
         if not run.ok:
             raise RuntimeError(f"the report failed: {run.error}")
         return _publish(staging, out)
     finally:
-        if previous is None:
-            os.environ.pop("WORKBOOK_REPORTS_DIR", None)
-        else:
-            os.environ["WORKBOOK_REPORTS_DIR"] = previous
         shutil.rmtree(staging, ignore_errors=True)
 
 

@@ -30,7 +30,7 @@ from typing import Any
 from helpers.errors import DataError, ParameterError
 from helpers.notebook_outputs import tidy_progress_bars
 from helpers.params import check_name, check_path
-from helpers.paths import repo_root, reports_dir
+from helpers.paths import repo_root, reports_dir, reports_dir_set_to
 from helpers.run_log import read_metrics
 
 MATHJAX_PACKAGE = "jupyter_server_mathjax"
@@ -164,16 +164,8 @@ def fresh_run(stem: str, parameters: dict[str, Any]) -> NotebookRun:
     """Execute ``notebooks/<stem>.ipynb`` with ``parameters`` in a temporary reports folder and return the
     run; ``run.metrics`` holds what it recorded. Nothing is read from or written to ``reports/`` (the
     benchmarks use it, so that an earlier run's metrics never stand in for this one's)."""
-    previous = os.environ.get("WORKBOOK_REPORTS_DIR")
-    with tempfile.TemporaryDirectory() as out:
-        os.environ["WORKBOOK_REPORTS_DIR"] = out  # the kernel inherits it: metrics land there
-        try:
-            return execute_notebook(repo_root() / "notebooks" / f"{stem}.ipynb", Path(out), parameters)
-        finally:
-            if previous is None:
-                os.environ.pop("WORKBOOK_REPORTS_DIR", None)
-            else:
-                os.environ["WORKBOOK_REPORTS_DIR"] = previous
+    with tempfile.TemporaryDirectory() as out, reports_dir_set_to(Path(out)):  # metrics land there
+        return execute_notebook(repo_root() / "notebooks" / f"{stem}.ipynb", Path(out), parameters)
 
 
 def format_metric(value: Any) -> str:

@@ -83,11 +83,18 @@ def split_reviews(
         is_test = frame[group_column].isin(test_groups).to_numpy()
     else:
         is_test = rng.random(len(frame)) < test_share
-    normalised = frame["text"].str.lower().str.strip()
-    seen = set(normalised[~is_test])
     train = np.flatnonzero(~is_test)
-    test = np.flatnonzero(is_test & ~normalised.isin(seen).to_numpy())
+    test = np.flatnonzero(is_test & ~texts_seen_in(frame["text"], frame["text"][~is_test]))
     return train, test
+
+
+def texts_seen_in(texts: Sequence[str], others: Sequence[str]) -> np.ndarray:
+    """Whether each of ``texts`` is also among ``others``, compared lower-cased and stripped."""
+
+    def normalised(values: Sequence[str]) -> pd.Series:
+        return pd.Series(list(values), dtype=str).str.lower().str.strip()
+
+    return normalised(texts).isin(set(normalised(others))).to_numpy()
 
 
 @dataclass

@@ -9,10 +9,11 @@ mapping from star ratings to the sentiment classes ``neg``/``neu``/``pos``, shar
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -118,10 +119,8 @@ class ReviewReport:
         return self.summary()
 
 
-def _read_jsonl(path: Path, fields: list[str], encoding: str) -> tuple[pd.DataFrame, Source]:
-    """JSON Lines records (one object per line, blank lines skipped), keeping ``fields``; all are required."""
-    records: dict[str, list[Any]] = {field: [] for field in fields}
-    lines: list[int] = []
+def _json_records(path: Path, encoding: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Each JSON Lines record with its line number (blank lines skipped), checked as it is read."""
     for number, line in enumerate(read_text(path, encoding).split("\n"), start=1):
         if not line.strip():
             continue
@@ -135,17 +134,27 @@ def _read_jsonl(path: Path, fields: list[str], encoding: str) -> tuple[pd.DataFr
             raise DataError(f"{path}, line {number}: JSON nested too deeply to be a review record") from None
         if not isinstance(record, dict):
             raise DataError(f"{path}, line {number}: expected a JSON object, got {type(record).__name__}")
+        yield number, record
+
+
+def _read_jsonl(
+    path: Path, records: Iterable[tuple[int, dict[str, Any]]], fields: list[str]
+) -> tuple[pd.DataFrame, Source]:
+    """The ``records`` of a JSON Lines file as a frame of ``fields``; every record must have them all."""
+    columns: dict[str, list[Any]] = {field: [] for field in fields}
+    lines: list[int] = []
+    for number, record in records:
         missing = [field for field in fields if field not in record]
         if missing:
             raise DataError(
                 f"{path}, line {number}, column {missing[0]!r}: the record has no field {missing[0]!r}"
             )
         for field in fields:
-            records[field].append(record[field])
+            columns[field].append(record[field])
         lines.append(number)
     if not lines:
         raise DataError(f"{path}: the file has no JSON records")
-    return pd.DataFrame(records, dtype=object), Source(path, np.asarray(lines))
+    return pd.DataFrame(columns, dtype=object), Source(path, np.asarray(lines))
 
 
 def _read_labelled_lines(path: Path, encoding: str) -> tuple[pd.DataFrame, Source]:
@@ -334,20 +343,6 @@ def _with_known_columns(
     )
 
 
-def _first_record_fields(path: Path, encoding: str) -> list[str]:
-    """The fields of the first record of a JSON Lines file; a file that has none raises as
-    :func:`_read_jsonl` would (invalid JSON, not an object, no records), naming the line."""
-    first = next((line for line in read_text(path, encoding).split("\n") if line.strip()), "")
-    try:
-        record = json.loads(first)
-    except (json.JSONDecodeError, RecursionError):
-        record = None
-    if isinstance(record, dict):
-        return list(record)
-    _read_jsonl(path, [], encoding)  # raises with the line and the reason
-    raise DataError(f"{path}: no JSON record to read the field names from")  # unreachable for real files
-
-
 def _columns(settings: ReviewPreset) -> list[str]:
     """The columns ``settings`` reads, each once."""
     columns = (settings.text_column, settings.title_column, settings.rating_column, settings.label_column)
@@ -362,10 +357,12 @@ def _read_reviews(
         return *_read_labelled_lines(path, encoding), settings
     named = settings.text_column and (settings.rating_column or settings.label_column)
     if settings.file_format == "jsonl":
-        if not named:
-            fields = _first_record_fields(path, encoding)
-            settings = _with_known_columns(settings, fields, path, "its first record has")
-        return *_read_jsonl(path, _columns(settings), encoding), settings
+        records = _json_records(path, encoding)
+        first = None if named else next(records, None)
+        if first is not None:  # the file is read once: the first record names the columns, then goes back
+            settings = _with_known_columns(settings, list(first[1]), path, "its first record has")
+            records = itertools.chain([first], records)
+        return *_read_jsonl(path, records, _columns(settings)), settings
     raw, source = read_delimited(path, "," if settings.file_format == "csv" else "\t", encoding)
     if not named:
         settings = _with_known_columns(settings, list(raw.columns), path)
