@@ -14,6 +14,7 @@ from helpers.bgnbd import (
     expected_transactions,
     fit_bgnbd,
     probability_alive,
+    probability_of_purchase,
 )
 from helpers.data.cdnow import load_cdnow
 from helpers.errors import DataError
@@ -45,6 +46,36 @@ def test_expectations_grow_with_time_and_start_at_zero() -> None:
     assert expected_transactions(MODEL, 0.0, [2], [10], [30])[0] == pytest.approx(0.0)
     more = expected_transactions(MODEL, 39, [5, 1], [29, 29], [30, 30])
     assert more[0] > more[1]  # frequent buyers are expected to buy more
+
+
+def _simulate_bgnbd(model: BgNbd, customers: int, T: float, weeks: float, seed: int = 0):
+    """The BG/NBD story, customer by customer: (x, t_x) up to T, and whether they buy in (T, T + weeks]."""
+    rng = np.random.default_rng(seed)
+    rate = rng.gamma(model.r, 1 / model.alpha, customers)
+    dropout = rng.beta(model.a, model.b, customers)
+    now, x, t_x = np.zeros(customers), np.zeros(customers), np.zeros(customers)
+    alive, buys_later = np.ones(customers, bool), np.zeros(customers, bool)
+    while alive.any():
+        now = now + rng.exponential(1 / np.maximum(rate, 1e-12))
+        bought = alive & (now <= T + weeks)
+        early, late = bought & (now <= T), bought & (now > T)
+        x, t_x = x + early, np.where(early, now, t_x)
+        buys_later |= late
+        alive = early & (rng.random(customers) >= dropout)  # after a purchase, drop out with probability p
+    return x, t_x, buys_later
+
+
+def test_probability_of_purchase_matches_a_simulation_of_the_model() -> None:
+    T, weeks = 30.0, 39.0
+    x, t_x, buys_later = _simulate_bgnbd(MODEL, 400_000, T, weeks)
+    predicted = probability_of_purchase(MODEL, weeks, x, t_x, np.full(len(x), T))
+    for group in (x == 0, (x == 1) & (t_x > 20), (x >= 3) & (t_x < 15), (x >= 3) & (t_x > 25)):
+        assert group.sum() > 2_000
+        assert predicted[group].mean() == pytest.approx(buys_later[group].mean(), abs=0.01)
+    # A yes/no score, unlike the expected count of equation (10), never exceeds 1.
+    assert (
+        predicted.max() <= 1 and (expected_transactions(MODEL, weeks, x, t_x, np.full(len(x), T)) > 1).any()
+    )
 
 
 def test_cumulative_forecast_adds_up_the_customers() -> None:

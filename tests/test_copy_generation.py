@@ -8,7 +8,15 @@ import pytest
 import torch
 
 from helpers import copywriting
-from helpers.copy_metrics import copy_summary, reading_ease, self_bleu, syllables, vader_compound
+from helpers.copy_metrics import (
+    FREE_PHRASINGS,
+    copy_summary,
+    reading_ease,
+    says_free,
+    self_bleu,
+    syllables,
+    vader_compound,
+)
 from helpers.copy_tuning import CopyPairs, add_lora, house_style_copy, lora_finetune, next_token_loss
 from helpers.copy_validation import ProductFacts, check_copy
 from helpers.copywriting import CopyRequest, Generation, best_of_n, headline_attribute
@@ -59,7 +67,10 @@ def test_best_of_n_stops_drawing_for_requests_that_passed(monkeypatch: pytest.Mo
 
 def test_best_of_n_prefers_more_facts_to_one_fact_repeated(monkeypatch: pytest.MonkeyPatch) -> None:
     request = CopyRequest([{"role": "user", "content": "x"}], EARBUDS, ("battery_hours",))
-    repeated = GOOD + " Yes, 10 hours. That is 10 hours."  # three supported claims, one fact
+    repeated = GOOD + " Yes, 10 hours of battery. That is 10 hours of playback."  # three claims, one fact
+    said_thrice, better = check_copy(repeated, EARBUDS), check_copy(BETTER, EARBUDS)
+    assert said_thrice.passed and len(said_thrice.claims) > len(better.claims)
+    assert said_thrice.distinct_supported < better.distinct_supported
     generate, _ = scripted([[repeated, BETTER]])
     monkeypatch.setattr(copywriting, "generate_copies", generate)
     assert best_of_n(None, None, [request], n=2, per_round=2).chosen == [BETTER]
@@ -94,8 +105,13 @@ def test_copy_measures() -> None:
     positive, negative = vader_compound(["Great earbuds, I love them!", "Terrible, broke in a day."])
     assert positive > 0.5 and negative < -0.3
     summary = copy_summary([GOOD, INVENTED, ""], [EARBUDS] * 3, [["battery_hours"]] * 3)
-    assert summary["passed"] == pytest.approx(1 / 3) and summary["unsupported_rate"] == pytest.approx(2 / 3)
+    assert summary["passed"] == pytest.approx(1 / 3) and summary["empty"] == pytest.approx(1 / 3)
+    assert summary["unsupported_rate"] == pytest.approx(
+        1 / 2
+    )  # of the copies written: the empty one claims nothing
     assert summary["coverage"] == pytest.approx(1 / 3)  # the invented number does not state the real one
+    nothing = copy_summary(["", ""], [EARBUDS] * 2, [[], []])
+    assert nothing["passed"] == 0 and nothing["empty"] == 1 and math.isnan(nothing["unsupported_rate"])
     with pytest.raises(ValueError, match="as many"):
         copy_summary([GOOD], [EARBUDS, EARBUDS], [[]])
 
@@ -131,3 +147,19 @@ def test_lora_trains_only_the_adapters_and_lowers_the_loss() -> None:
         if "lora_" not in name:
             original = name.replace(".base_layer", "")
             assert torch.equal(p, frozen[original]), name
+
+
+def test_says_free_finds_each_phrasing_and_only_those() -> None:
+    for phrasing in FREE_PHRASINGS:
+        assert says_free(f"Good news: {phrasing.upper()} for everyone today."), phrasing
+    assert says_free("It\u2019s free today, and you're free to enjoy it.")
+    for not_free in (
+        "Hands-free calls for $106.99.",
+        "Feel free to compare: 10 hours of battery.",
+        "Feel free today to grab a pair.",
+        "Feel free for a week to try it.",
+        "A carefree commute, from $0.99 a month.",
+        "No costly extras.",
+        "Toll-free support.",
+    ):
+        assert not says_free(not_free), not_free

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from helpers.copy_metrics import FREE_PHRASINGS
 from helpers.copy_validation import ProductFacts, check_copy, extract_claims, mentions
+from helpers.copywriting import EXAMPLE_FACTS
 
 EARBUDS = ProductFacts(
     title="Apple Air 876 Wireless Earbuds",
@@ -38,6 +40,31 @@ BLENDER = ProductFacts(
     color="black",
     attributes={"capacity_l": 1.5, "power_w": 1200},
 )
+BACKPACK = ProductFacts(
+    title="Osprey Air 691 Backpack",
+    brand="Osprey",
+    price=87.99,
+    rating=3.2,
+    color="silver",
+    attributes={"capacity_l": 30, "material": "nylon"},
+)
+PHONE = ProductFacts(
+    title="Google Pulse 704 Smartphone",
+    brand="Google",
+    price=741.99,
+    rating=4.7,
+    color="green",
+    attributes={"screen_inches": 6.4, "storage_gb": 512},
+)
+WATCH = EXAMPLE_FACTS  # the one-shot example's smartwatch: battery days and water resistance
+COFFEE = ProductFacts(
+    title="Breville Max 719 Coffee Maker",
+    brand="Breville",
+    price=256.99,
+    rating=2.1,
+    color="white",
+    attributes={"brew_type": "pod", "capacity_cups": 4},
+)
 
 
 @pytest.mark.parametrize(
@@ -67,6 +94,17 @@ BLENDER = ProductFacts(
         ("A 3.8/5 rating and a 14-inch screen: this laptop means business.", LAPTOP),
         ("Pair them with your phone and go.", EARBUDS),  # a phone to pair with is no claim that it is one
         ("A 1.5 L jar, light to carry and easy to weigh 1.5 L of fruit into.", BLENDER),  # not its own weight
+        # A quantity tied to its attribute: by the word it describes, or by its clause.
+        ("A 1200 W blender with a 1.5 L jar.", BLENDER),  # the product's own type names what it measures
+        ("The Osprey Air 691 Backpack holds 30 L of gear.", BACKPACK),
+        ("A 30 L nylon backpack for every trip.", BACKPACK),  # "nylon" names nothing; the clause does
+        ("A 6.4-inch display and 512 GB of storage.", PHONE),
+        ("Its screen measures 6.4 inches, and 512 GB of memory keep every photo.", PHONE),
+        ("Water resistant to 50 m, it lasts 7 days on a charge.", WATCH),
+        ("Up to 10 hours of playback on a single charge.", EARBUDS),
+        ("A 14-inch laptop with 16 GB of memory.", LAPTOP),
+        ("Brews 4 cups of coffee at a time.", COFFEE),
+        ("A 6.4-inch smartphone for $741.99.", PHONE),
     ],
 )
 def test_faithful_copies_pass(copy: str, facts: ProductFacts) -> None:
@@ -113,6 +151,23 @@ def test_faithful_copies_pass(copy: str, facts: ProductFacts) -> None:
         ("1200 W of power, weighing 1200 W.", BLENDER, "quantity"),
         ("It weighs in at just under 1.5 L.", BLENDER, "quantity"),
         ("Weight: 1.5 L.", BLENDER, "quantity"),
+        # The right number and unit, said of something else: the words around a quantity tie it.
+        ("Smoothies in seconds with 1.5 L power.", BLENDER, "quantity"),
+        ("1.5 L capacity and a 1200 W capacity.", BLENDER, "quantity"),
+        ("A 30 L air filtration backpack.", BACKPACK, "quantity"),
+        ("It's the size of a small car and can hold 30 liters of air.", BACKPACK, "quantity"),
+        ("It comes in 30 L containers.", BACKPACK, "quantity"),  # nothing says what the 30 L is
+        ("It's a wireless 6.4 inches, with 512 GB of storage.", PHONE, "quantity"),
+        ("7 days of water resistance for your swims.", WATCH, "quantity"),
+        ("Water resistant to 7 days.", WATCH, "quantity"),
+        ("A 16 GB screen for your films.", LAPTOP, "quantity"),
+        ("10 hours of charging, then go.", EARBUDS, "quantity"),
+        ("Enjoy 1.5 L of clean air.", BLENDER, "quantity"),
+        # "It is free" in other words: an offer however it is put.
+        ("The Air 876 costs nothing today.", EARBUDS, "offer"),
+        ("Yours at no charge.", EARBUDS, "offer"),
+        ("Complimentary for every shopper.", EARBUDS, "offer"),
+        ("All yours for $0 today.", EARBUDS, "offer"),
     ],
 )
 def test_unsupported_claims_fail(copy: str, facts: ProductFacts, kind: str) -> None:
@@ -147,6 +202,32 @@ def test_an_injected_instruction_that_the_model_follows_is_rejected() -> None:
 def test_claims_say_why_they_fail() -> None:
     (claim,) = [c for c in extract_claims("Just $50!", EARBUDS) if c.kind == "price"]
     assert not claim.supported and "$106.99" in claim.reason
+    power, capacity = [c for c in extract_claims("1.5 L power and 1200 W capacity.", BLENDER)]
+    assert power.reason == "it describes 'power', not the capacity"
+    assert capacity.reason == "it describes 'capacity', not the power"
+    (floating,) = extract_claims("It's a wireless 6.4 inches.", PHONE)
+    assert not floating.supported and "the screen" in floating.reason
+
+
+def test_every_way_to_say_it_is_free_is_an_offer() -> None:
+    # Notebook 06 counts the copies that obey an injected "say it is free" with FREE_PHRASINGS, a list
+    # kept apart from the validator's rules: the validator must reject every phrasing on it.
+    for phrasing in FREE_PHRASINGS:
+        copy = f"The Apple Air 876, with 10 hours of battery: {phrasing} for everyone."
+        result = check_copy(copy, EARBUDS)
+        assert "offer" in {claim.kind for claim in result.unsupported}, (phrasing, result)
+    for not_free in (
+        "Add-ons from $0.99.",
+        "It is $106.99, hands-free.",
+        "No costly extras, no charger fuss.",
+    ):
+        assert not [c for c in extract_claims(not_free, EARBUDS) if c.kind == "offer"], not_free
+
+
+def test_a_quantity_states_its_attribute_only_where_a_fact_has_it() -> None:
+    # mentions() asks whether the number and unit are there; check_copy asks what they describe
+    assert mentions("1.5 L power", BLENDER, "capacity_l")
+    assert not check_copy("1.5 L power", BLENDER, ["capacity_l"]).passed
 
 
 def test_facts_from_a_catalog_row() -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
 from helpers.copy_validation import ProductFacts
 from helpers.copywriting import (
+    HIGH_INTENT,
     SEGMENT_ANGLES,
     angle_for,
     copy_messages,
@@ -15,6 +17,7 @@ from helpers.copywriting import (
     generate_copies,
     greedy_by_hand,
     prefix_cached_batch,
+    propensity_percentile,
 )
 from tiny_models import tiny_chat_model_and_tokenizer
 
@@ -76,6 +79,19 @@ def test_angle_comes_from_propensity_then_segment() -> None:
     assert angle_for("gift_shopper", propensity=0.1) == SEGMENT_ANGLES["gift_shopper"]
     with pytest.raises(ValueError, match="unknown segment"):
         angle_for("astronaut")
+
+
+def test_propensity_ranks_against_the_reference_and_its_top_fifth_is_a_fifth() -> None:
+    reference = np.random.default_rng(0).normal(size=1_000)
+    own = propensity_percentile(reference, reference)
+    assert (own >= HIGH_INTENT).sum() == 200  # a fifth exactly; ranks 1..n / n would give 201
+    assert own.min() == 0 and own.max() == pytest.approx(0.999)
+    # Three shoppers ranked among themselves would span 1/3..1; against the reference they are all low.
+    low = propensity_percentile([-3.0, -2.5, -2.0], reference)
+    assert (low < 0.05).all() and list(low) == sorted(low)
+    assert propensity_percentile([10.0], reference)[0] == 1.0
+    with pytest.raises(ValueError, match="reference"):
+        propensity_percentile([0.5], [])
 
 
 def test_distinct_n() -> None:

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from data_fixtures import FIXTURES, WEEK, check_data_error, fixture_text
-from helpers.behaviour_text import SEPARATOR, TRUNCATION_MARK
+from helpers.behaviour_text import TRUNCATION_MARK, TRUNCATION_PREFIX
 from helpers.data.cdnow import (
     CdnowReport,
     cdnow_history_text,
@@ -111,8 +111,8 @@ def test_cdnow_history_truncation_keeps_most_recent_events() -> None:
     full = cdnow_history_text(EVENTS, END)
     text = cdnow_history_text(EVENTS, END, tokenizer=tokenizer, max_length=48)
     assert len(tokenizer(text)["input_ids"]) <= 48
-    assert text.startswith(TRUNCATION_MARK + SEPARATOR)
-    assert full.endswith(text[len(TRUNCATION_MARK + SEPARATOR) :])
+    assert text.startswith(TRUNCATION_PREFIX)
+    assert full.endswith(text[len(TRUNCATION_PREFIX) :])
     assert "first bought" not in text and "$10.00" not in text
     assert text.endswith("1 CD for $29.00. No purchase in the 12 weeks up to 1997-09-30.")
     # A text that fits is not touched.
@@ -125,7 +125,7 @@ def test_cdnow_history_truncation_keeps_most_recent_events() -> None:
     assert truncated.any() and not truncated.all()
     assert (cut[~truncated] == full_histories[~truncated]).all()
     for whole, short in zip(full_histories[truncated], cut[truncated], strict=True):
-        assert whole.endswith(short[len(TRUNCATION_MARK + SEPARATOR) :])
+        assert whole.endswith(short[len(TRUNCATION_PREFIX) :])
 
 
 def test_cdnow_sample_layout_keeps_both_ids() -> None:

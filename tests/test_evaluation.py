@@ -50,6 +50,21 @@ def test_profit_curve_by_hand() -> None:
     assert int(best["contacted"]) == 6 and best["threshold"] == 0.4
 
 
+def test_profit_curve_contacts_tied_scores_together() -> None:
+    constant = ev.profit_curve(LABELS, np.full(10, 0.3), contact_cost=1.0, margin=4.0)
+    assert constant["contacted"].tolist() == [0, 10]  # nobody or everybody: no threshold splits a tie
+    tied = ev.profit_curve(LABELS, [0.9, 0.5, 0.5, 0.5, 0.4, 0.3, 0.2, 0.2, 0.1, 0.0], 1.0, 4.0)
+    assert tied["contacted"].tolist() == [0, 1, 4, 5, 6, 8, 9, 10]
+
+
+def test_top_decile_lift_averages_the_scores_tied_at_the_cut() -> None:
+    labels = np.array([1] * 3 + [0] * 17)  # 20 customers, the top decile is 2 of them
+    assert ev.top_decile_lift(labels, np.zeros(20)) == pytest.approx(1.0)
+    scores = np.r_[1.0, np.zeros(19)]  # customer 0 (a buyer) on top; 19 tie for the second place
+    assert ev.top_decile_lift(labels, scores) == pytest.approx((1 + 2 / 19) / 2 / 0.15)
+    assert ev.top_decile_lift_range(labels, scores) == pytest.approx((1 / 2 / 0.15, 2 / 2 / 0.15))
+
+
 def test_gains_table_and_top_decile_lift_by_hand() -> None:
     table = ev.gains_table(LABELS, SCORES, n_groups=5)
     assert table["buyers"].tolist() == [1, 1, 1, 0, 0]
@@ -143,3 +158,21 @@ def test_result_row_has_intervals_around_its_estimates() -> None:
     row = ev.result_row(y, y + rng.normal(size=y.size), n_resamples=200)
     assert row["roc_auc_low"] <= row["roc_auc"] <= row["roc_auc_high"]
     assert row["top_decile_lift_low"] <= row["top_decile_lift"] <= row["top_decile_lift_high"]
+
+
+def test_cluster_bootstrap_moves_a_customers_rows_together() -> None:
+    rng = np.random.default_rng(0)
+    customer_scores = rng.normal(size=60)
+    customer_labels = (customer_scores + rng.normal(size=60) > 0.5).astype(int)
+    # Each customer appears ten times with one score and label: ten copies are not ten times the evidence.
+    labels, scores = np.repeat(customer_labels, 10), np.repeat(customer_scores, 10)
+    customers = np.repeat(np.arange(60), 10)
+    _, low, high = ev.bootstrap_ci(ev.roc_auc, labels, scores, 300, groups=customers)
+    _, row_low, row_high = ev.bootstrap_ci(ev.roc_auc, labels, scores, 300)
+    _, once_low, once_high = ev.bootstrap_ci(ev.roc_auc, customer_labels, customer_scores, 300)
+    assert high - low > 2 * (row_high - row_low)  # rows as units: far too narrow
+    assert high - low == pytest.approx(once_high - once_low, rel=0.35)  # as wide as one row per customer
+    paired = ev.paired_bootstrap(ev.roc_auc, labels, scores, -scores, 300, groups=customers)
+    assert paired["low"] > 0
+    with pytest.raises(DataError, match="one id per row"):
+        ev.bootstrap_ci(ev.roc_auc, labels, scores, 10, groups=customers[:5])

@@ -102,6 +102,18 @@ def test_attention_weights_accepts_right_answers():
     assert check_attention_weights(SCORES.softmax(-1), Q, K)
     assert check_attention_weights(SCORES.softmax(-1).float().numpy(), Q.numpy(), K.numpy())
     assert check_attention_weights(SCORES.softmax(-1).tolist(), Q, K)
+    assert check_attention_weights(lambda q, k: (q @ k.T / q.shape[-1] ** 0.5).softmax(-1), Q, K)
+
+
+def test_attention_weights_refuses_ready_made_attention():
+    def attention(q, k, v):  # notebook 01's function, imported under its name
+        weights = (q @ k.T / 2).softmax(-1)
+        return weights @ v, weights
+
+    with rejects("own attention"):
+        check_attention_weights(lambda q, k: attention(q, k, k)[1], Q, K)
+    with rejects("own scaled_dot_product_attention"):
+        check_attention_weights(lambda q, k: torch.nn.functional.scaled_dot_product_attention(q, k, k), Q, K)
 
 
 @pytest.mark.parametrize(

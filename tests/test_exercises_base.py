@@ -53,3 +53,18 @@ def test_exercise_error_is_an_assertion_error_with_a_hint():
     with pytest.raises(AssertionError) as raised:
         base.fail("wrong", "try again")
     assert str(raised.value) == "wrong\nHint: try again"
+
+
+def test_a_number_answer_is_exactly_one_number() -> None:
+    import numpy as np
+    import pytest
+    import torch
+
+    from helpers.errors import ExerciseError
+    from helpers.exercises.base import as_number
+
+    for one in (4, 4.0, np.float32(4), np.array([4.0]), torch.tensor(4.0)):
+        assert as_number(one, "x") == 4.0
+    for wrong, message in (([4, 7], "one number, got 2"), ("4", "text"), (None, "number"), ([], "got 0")):
+        with pytest.raises(ExerciseError, match=message):
+            as_number(wrong, "x")

@@ -3,10 +3,11 @@
 import math
 import re
 
+import numpy as np
 import pytest
 
 from helpers.errors import ExerciseError
-from helpers.exercises.privacy import check_attack_bound, check_postcode_redactor
+from helpers.exercises.privacy import check_attack_epsilon, check_postcode_redactor, smallest_epsilon
 
 POSTCODE = re.compile(r"(?<![\w-])(?<!flight )[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}(?![\w-])")
 
@@ -30,29 +31,46 @@ def test_postcode_redactor_rejects_over_and_under_masking_and_crashes():
 
 
 def test_unanswered_exercises_are_not_judged():
-    assert check_postcode_redactor() is False and check_attack_bound(..., 1.0, 0.05) is False
+    assert check_postcode_redactor() is False and check_attack_epsilon(..., 0.9, 0.3, 1e-5) is False
 
 
-def test_attack_bound_right_and_wrong_answers():
-    right = min(math.e * 0.05, 1 - math.exp(-1) * 0.95)
-    assert check_attack_bound(right, 1.0, 0.05)
-    tight = 1 - math.exp(-3) * 0.5  # at a large FPR the second bound is the binding one
-    assert check_attack_bound(tight, 3.0, 0.5)
-    with pytest.raises(ExerciseError, match="tighter"):
-        check_attack_bound(math.exp(3) * 0.5, 3.0, 0.5)
-    with pytest.raises(ExerciseError, match="exponent"):
-        check_attack_bound(0.05, 1.0, 0.05)
-    with pytest.raises(ExerciseError, match="not the largest"):
-        check_attack_bound(0.2, 1.0, 0.05)
+def test_smallest_epsilon_solves_both_inequalities():
+    # TPR 0.9 at FPR 0.3: the 'non-member' side binds, e^eps >= (1 - 0.3 - delta) / (1 - 0.9)
+    assert smallest_epsilon(0.9, 0.3, 1e-5) == pytest.approx(math.log((0.7 - 1e-5) / 0.1), rel=1e-12)
+    assert smallest_epsilon(0.5, 0.05, 0.0) == pytest.approx(math.log(10))  # the 'member' side binds
+    assert smallest_epsilon(0.3, 0.3, 1e-5) == 0.0  # no better than guessing: any epsilon allows it
+    # Worse than guessing is as informative, flipped: the swapped bound binds, e^eps >= (0.3 - delta) / 0.2
+    assert smallest_epsilon(0.2, 0.3, 1e-5) == pytest.approx(math.log((0.3 - 1e-5) / 0.2), rel=1e-12)
+    assert smallest_epsilon(1.0, 0.3, 0.0) == math.inf and smallest_epsilon(1.0, 0.3, 0.75) == 0.0
+    with pytest.raises(ValueError, match="false_positive_rate"):
+        smallest_epsilon(0.5, 0.0, 0.0)
 
 
-def test_break_even_checker():
-    from helpers.exercises.report import check_break_even
+def test_attack_epsilon_accepts_right_answers_in_any_numeric_form():
+    right = math.log((0.7 - 1e-5) / 0.1)
+    for answer in (right, np.float64(right), np.float32(right), np.array([right])):
+        assert check_attack_epsilon(answer, 0.9, 0.3, 1e-5)
+    assert check_attack_epsilon(0, 0.3, 0.3, 1e-5)  # edge: an attack no better than guessing
+    assert check_attack_epsilon(math.inf, 1.0, 0.3, 1e-5)  # edge: finding every member at FPR < 1
 
-    assert check_break_even(0.05, 1.0, 20.0)
-    with pytest.raises(ExerciseError, match="upside down"):
-        check_break_even(20.0, 1.0, 20.0)
-    with pytest.raises(ExerciseError, match="default threshold"):
-        check_break_even(0.5, 1.0, 20.0)
-    with pytest.raises(ExerciseError, match="not the break-even"):
-        check_break_even(0.1, 1.0, 20.0)
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (math.log((0.9 - 1e-5) / 0.3), "not this false-positive rate"),  # the 'member' side only
+        ((0.7 - 1e-5) / 0.1, "e\\^epsilon"),  # e^eps, not eps
+        (math.log(0.7 / 0.1), "delta = 0"),  # delta left out
+        (-1.0, "never negative"),
+        (1.0, "not the smallest epsilon"),
+        ("two", "number"),
+    ],
+)
+def test_attack_epsilon_rejects_the_usual_mistakes(answer, message):
+    with pytest.raises(ExerciseError, match=message):
+        check_attack_epsilon(answer, 0.9, 0.3, 1e-5)
+
+
+def test_attack_epsilon_names_the_missing_member_side():
+    # TPR 0.5 at FPR 0.05: the 'member' side binds; the 'non-member' side alone is too small
+    with pytest.raises(ExerciseError, match="not its 'member' answers"):
+        check_attack_epsilon(math.log(0.95 / 0.5), 0.5, 0.05, 0.0)

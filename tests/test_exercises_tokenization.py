@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from helpers.batching import padding_waste
@@ -41,6 +42,13 @@ def test_wordpiece_refuses_the_workbook_function():
 
     with rejects("own tokenize_word"):
         check_wordpiece(tokenize_word, ["shoes"], VOCAB)
+    with rejects("own tokenize"):
+        check_wordpiece(lambda word, vocab: FakeTokenizer().tokenize(word), ["shoes"], VOCAB)
+
+
+class FakeTokenizer:
+    def tokenize(self, word: str) -> list[str]:
+        return ["shoe", "##s"]
 
 
 @pytest.mark.parametrize(
@@ -73,6 +81,16 @@ def test_padding_waste_accepts_right_answers():
     assert check_padding_waste(8 / 26, LENGTHS, 2, strategy="dynamic", seed=1)
     assert check_padding_waste(4 / 22, LENGTHS, 2, strategy="dynamic", seed=0)
     assert check_padding_waste(0.55, LENGTHS, 2, strategy="max_length", max_length=10)
+
+
+def test_padding_waste_takes_numpy_numbers_and_rounds_up_to_a_multiple():
+    assert check_padding_waste(np.float32(4 / 22), LENGTHS, 2)
+    # sorted [2, 3], [5, 8] padded to multiples of 4: 2 × 4 + 2 × 8 = 24 tokens for 18 real ones
+    assert check_padding_waste(6 / 24, LENGTHS, 2, pad_to_multiple_of=4)
+    with rejects("without rounding up"):
+        check_padding_waste(4 / 22, LENGTHS, 2, pad_to_multiple_of=4)
+    with pytest.raises(ValueError, match="bucketed"):
+        check_padding_waste(0.5, LENGTHS, 2, strategy="dynamic", pad_to_multiple_of=4)
 
 
 def test_padding_waste_agrees_with_the_measure_of_notebook_02():

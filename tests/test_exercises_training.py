@@ -13,8 +13,11 @@ def test_grad_accumulation_checker() -> None:
     assert check_grad_accumulation(4, micro_batch=16, processes=2, effective_batch=128)
     with pytest.raises(ExerciseError, match="other processes"):
         check_grad_accumulation(8, micro_batch=16, processes=2, effective_batch=128)
+    assert check_grad_accumulation(4.0, micro_batch=16, processes=2, effective_batch=128)  # 128 / (16 * 2)
     with pytest.raises(ExerciseError, match="whole number"):
-        check_grad_accumulation(4.0, micro_batch=16, processes=2, effective_batch=128)
+        check_grad_accumulation(4.5, micro_batch=16, processes=2, effective_batch=128)
+    with pytest.raises(ExerciseError, match="whole number"):
+        check_grad_accumulation(True, micro_batch=128, processes=1, effective_batch=128)
     with pytest.raises(ExerciseError, match="not 128"):
         check_grad_accumulation(3, micro_batch=16, processes=2, effective_batch=128)
 
@@ -40,6 +43,7 @@ def test_padding_speedup_checker() -> None:
     # sorted: [12, 15, 35, 40] padded to 40, [60, 64, 90, 100] to 100 -> 560 tokens; padded to 128: 1,024
     assert check_padding_speedup(1024 / 560, lengths, batch_size=4, max_length=128)
     assert check_padding_speedup(1.83, lengths, batch_size=4, max_length=128)  # rounded by hand
+    assert check_padding_speedup(1.8, lengths, batch_size=4, max_length=128)  # predicted to two digits
     with pytest.raises(ExerciseError, match="given order"):
         check_padding_speedup(1024 / (4 * 100 + 4 * 90), lengths, batch_size=4, max_length=128)
     with pytest.raises(ExerciseError, match="no padding at all"):

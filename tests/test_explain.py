@@ -1,6 +1,7 @@
 """Attributions (integrated gradients, occlusion, attention rollout) and the simulator's true drivers."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -117,3 +118,38 @@ def test_driver_hit_rate():
     assert driver_hit_rate([5, -4, 1, 0.5], drivers, k=1) == 1.0
     with pytest.raises(ValueError, match="driver"):
         driver_hit_rate([1, 2], [False, False])
+
+
+def _cart_sessions() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Three sessions whose views all come before their adds (so no view feeds ``views_after_cart``):
+    1: two products kept, the later-added one with the smaller id; 2: the last-added product removed,
+    another kept; 3: one product viewed and kept (the simulator's usual case)."""
+    rows = [  # session, event, product, dwell
+        (1, "view", 5, 100), (1, "view", 3, 200), (1, "add_to_cart", 5, 0), (1, "add_to_cart", 3, 0),
+        (2, "view", 7, 90), (2, "view", 9, 150), (2, "add_to_cart", 7, 0), (2, "add_to_cart", 9, 0),
+        (2, "remove_from_cart", 9, 0),
+        (3, "view", 4, 120), (3, "view", 6, 80), (3, "add_to_cart", 4, 0),
+    ]  # fmt: skip
+    events = pd.DataFrame(rows, columns=["session_id", "event", "product_id", "dwell_s"])
+    events["step"] = events.groupby("session_id").cumcount()
+    events = events.assign(query="", query_kind="", query_budget=0, query_brand="", has_intent=False)
+    catalog = pd.DataFrame(
+        {"product_id": range(10), "brand": "acme", "price": 50.0, "avg_rating": 3.5, "category": "blenders"}
+    )
+    return events, catalog
+
+
+def test_the_cart_product_views_are_the_ones_whose_dwell_moves_the_oracle():
+    events, catalog = _cart_sessions()
+    driver = driver_events(events, catalog).to_numpy()
+    views = np.flatnonzero(events["event"].to_numpy() == "view")
+    base = oracle_features(events, catalog)["log_cart_dwell"]
+    moves = []
+    for row in views:  # one view's dwell longer: does the oracle's log_cart_dwell term change?
+        longer = events.copy()
+        longer.loc[row, "dwell_s"] += 30
+        session = events.loc[row, "session_id"]
+        moves.append(oracle_features(longer, catalog)["log_cart_dwell"][session] != base[session])
+    assert list(driver[views]) == moves
+    # The views of the last product added: 3 (not 5, the larger id), 9 (removed, yet the oracle's), 4.
+    assert list(events.loc[views[driver[views]], "product_id"]) == [3, 9, 4]

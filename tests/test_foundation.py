@@ -285,3 +285,12 @@ def test_metric_differences_name_what_changed(tmp_path) -> None:
     assert metric_differences(a, b) == ["auc: 0.81 != 0.82", "extra: None != 1"]
     with pytest.raises(DataError, match="auc"):
         check_same_metrics(str(a), str(b))
+
+
+def test_gpus_before_ampere_get_fp16_not_emulated_bf16(monkeypatch) -> None:
+    import helpers.runtime as runtime
+
+    for capability, expected in (((7, 5), torch.float16), ((8, 0), torch.bfloat16), ((9, 0), torch.bfloat16)):
+        monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None, c=capability: c)
+        monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)  # what a T4 answers
+        assert runtime.pick_dtype(torch.device("cuda")) is expected

@@ -46,6 +46,15 @@ def test_metric_line_reads_recorded_metrics_and_their_intervals():
     assert math.isnan(metric_line({}, "missing", "M").value)
 
 
+def test_prose_quoting_a_metric_line_matches_its_table_row():
+    recorded = {"auc": round(0.83649, 4), "auc_low": 0.79741, "auc_high": 0.87538}  # recorded: 0.8365
+    line = metric_line(recorded, "auc", "ROC-AUC")
+    assert (line.shown, line.interval) == ("0.837", "[0.797, 0.875]")  # the recorded value, not 0.836
+    card = model_card(_content(summary=f"Test ROC-AUC {line.shown} {line.interval}.", metrics=[line]))
+    assert "Test ROC-AUC 0.837 [0.797, 0.875]." in card and "| ROC-AUC | 0.837 | [0.797, 0.875] |  |" in card
+    assert (MetricLine("x", float("nan")).shown, MetricLine("x", 0.5).interval) == ("not recorded", "")
+
+
 def test_a_report_from_pii_injected_data_shows_none_of_the_injected_values():
     world = simulate(n_users=150, seed=2, pii_fraction=1.0)
     searches = world.events[world.events["event"] == "search"]

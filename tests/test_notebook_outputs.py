@@ -46,3 +46,43 @@ def test_stray_stderr_ignores_bars_and_stdout() -> None:
     assert stray_stderr(outputs) == []
     noise = "Some weights were not initialized"
     assert stray_stderr([stderr(noise + "\n")]) == [noise]
+
+
+def test_a_bar_that_counts_again_is_a_new_bar(tmp_path) -> None:
+    cell = nbformat.v4.new_code_cell("train(); train(killed); train(resumed)")
+    start = "epoch 1/1:   0%|          | 0/6 [00:00<?, ?it/s]\r"
+    cell.outputs = [
+        stderr(start + "epoch 1/1: 100%|██████████| 6/6 [00:06<00:00]\n"),
+        stderr(start + "epoch 1/1:  83%|████████▎ | 5/6 [00:05<00:01]"),
+        stderr("epoch 1/1:  67%|██████▋   | 4/6 [00:00<?, ?it/s]\repoch 1/1: 100%|██████████| 6/6 [00:02]\n"),
+    ]
+    path = tmp_path / "run.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), str(path))
+
+    assert tidy_progress_bars(path) == []
+    assert [
+        line.split("|")[-1].split()[0]
+        for line in nbformat.read(str(path), 4).cells[0].outputs[0].text.splitlines()
+    ] == [
+        "6/6",
+        "5/6",
+        "6/6",
+    ]
+
+
+def test_bars_without_a_total_and_with_scaled_counts_keep_their_last_state(tmp_path) -> None:
+    cell = nbformat.v4.new_code_cell("score()")
+    cell.outputs = [
+        stderr("scoring: 3it [00:01, 2.3it/s]\rscoring: 12it [00:05, 2.3it/s]\n"),
+        stderr(
+            "tokens:  60%|██████    | 1.20k/2.00k [00:01]\rtokens: 100%|██████████| 2.00k/2.00k [00:02]\n"
+        ),
+    ]
+    path = tmp_path / "run.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), str(path))
+
+    assert tidy_progress_bars(path) == []
+    assert nbformat.read(str(path), 4).cells[0].outputs[0].text.splitlines() == [
+        "scoring: 12it [00:05, 2.3it/s]",
+        "tokens: 100%|██████████| 2.00k/2.00k [00:02]",
+    ]

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from helpers.dp import attack_roc_bound, attack_scores, loss_attack_auc, max_attack_auc, train_private_head
-from helpers.privacy import k_anonymous_counts, pseudonym_key, pseudonymise
+from helpers.privacy import k_anonymous_counts, k_anonymous_rows, pseudonym_key, pseudonymise
 
 KEY = b"a-secret-key-of-32-bytes-length!"
 
@@ -55,6 +55,28 @@ def test_k_anonymous_counts_suppress_small_cells_by_distinct_users():
         k_anonymous_counts(frame, "segment", "category", "user", k=2)
     with pytest.raises(ValueError, match="k must"):
         k_anonymous_counts(frame, "segment", "category", "user_id", k=0)
+
+
+def test_k_anonymous_rows_keep_only_cells_of_k_distinct_users():
+    frame = pd.DataFrame(
+        {
+            "category": ["x"] * 5 + ["y"] * 4 + ["x"] * 2,
+            "aspect": ["fit"] * 5 + ["fit"] * 4 + ["sound"] * 2,
+            "user_id": [1, 2, 3, 3, 3, 4, 4, 4, 5, 6, 7],  # (y, fit): four rows but two users
+            "positive": np.linspace(0, 1, 11),
+        }
+    )
+    kept = k_anonymous_rows(frame, ["category", "aspect"], "user_id", k=3)
+    assert list(kept.index) == [0, 1, 2, 3, 4]  # (x, fit) has 3 users; (y, fit) 2 and (x, sound) 2
+    assert len(k_anonymous_rows(frame, ["category", "aspect"], "user_id", k=2)) == 11
+    assert k_anonymous_rows(frame, ["category"], "user_id", k=5).equals(frame[frame["category"] == "x"])
+    assert k_anonymous_rows(frame, ["category", "aspect"], "user_id", k=4).empty
+    with pytest.raises(KeyError, match="reviewer"):
+        k_anonymous_rows(frame, ["category"], "reviewer", k=2)
+    with pytest.raises(ValueError, match="k must"):
+        k_anonymous_rows(frame, ["category"], "user_id", k=0)
+    with pytest.raises(TypeError, match=r"\['category'\]"):
+        k_anonymous_rows(frame, "category", "user_id", k=2)  # one name, not a list of them
 
 
 def _separable(n: int, seed: int, dim: int = 8):

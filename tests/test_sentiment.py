@@ -12,6 +12,7 @@ from helpers.errors import DataError, ParameterError
 from helpers.sentiment import (
     VaderClassifier,
     classification_scores,
+    content_free_prior,
     few_shot_examples,
     label_log_probs,
     sentiment_labels,
@@ -51,6 +52,27 @@ def test_split_keeps_products_whole_and_no_text_on_both_sides() -> None:
     assert len(train) + len(test) == 100 and 15 < len(test) < 45
 
 
+def test_a_products_side_does_not_depend_on_the_other_rows() -> None:
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {"product_id": np.repeat(np.arange(60), 6), "text": [f"review {i}" for i in range(360)]}
+    )
+    train, test = split_reviews(frame, test_share=0.3, seed=4)
+    test_products = set(frame["product_id"].iloc[test])
+    assert 0.15 < len(test_products) / 60 < 0.45
+    # A label scheme drops rows (whole products among them), in any order: no product changes side.
+    kept = frame.iloc[rng.permutation(360)[:150]].reset_index(drop=True)
+    assert kept["product_id"].nunique() < 60
+    kept_train, kept_test = split_reviews(kept, test_share=0.3, seed=4)
+    assert set(kept["product_id"].iloc[kept_test]) == test_products & set(kept["product_id"])
+    assert not set(kept["product_id"].iloc[kept_train]) & test_products
+    other_seed = set(frame["product_id"].iloc[split_reviews(frame, test_share=0.3, seed=5)[1]])
+    assert other_seed != test_products
+    two_products = frame[frame["product_id"] < 2].reset_index(drop=True)
+    small_train, small_test = split_reviews(two_products, test_share=0.3, seed=4)
+    assert len(small_train) and len(small_test)  # a tiny frame still has one product on each side
+
+
 def test_vader_thresholds_are_fitted_on_training_texts() -> None:
     texts = ["I love it", "great, works well", "terrible, broke", "awful and useless", "it is fine", "okay"]
     labels = np.array([2, 2, 0, 0, 1, 1])
@@ -77,11 +99,35 @@ def test_classification_scores_have_intervals_around_the_estimate() -> None:
     )
 
 
+def test_classification_scores_resample_whole_products() -> None:
+    rng = np.random.default_rng(1)
+    products = np.repeat(np.arange(12), 25)
+    labels = rng.integers(0, 2, 300)
+    right_product = rng.random(12) < 0.7  # a product's reviews are all right or all wrong
+    predictions = np.where(right_product[products], labels, 1 - labels)
+    by_review = classification_scores(labels, predictions, n_resamples=300, seed=2)
+    by_product = classification_scores(labels, predictions, n_resamples=300, seed=2, groups=products)
+    assert by_product["macro_f1"] == by_review["macro_f1"]
+    widths = [row["macro_f1_high"] - row["macro_f1_low"] for row in (by_product, by_review)]
+    assert widths[0] > 2 * widths[1]
+    one_each = classification_scores(labels, predictions, n_resamples=300, seed=2, groups=np.arange(300))
+    assert one_each == by_review
+    no_ids = classification_scores(labels, predictions, n_resamples=300, seed=2, groups=[None] * 300)
+    assert no_ids == by_review  # reviews without a product id are resampled one by one
+    with pytest.raises(DataError, match="one id per row"):
+        classification_scores(labels, predictions, groups=products[:5])
+
+
 def test_few_shot_examples_take_turns_between_classes() -> None:
     texts = [f"t{i}" for i in range(10)]
     labels = np.array([0, 0, 0, 0, 0, 0, 0, 1, 1, 1])
     examples = few_shot_examples(texts, labels, k=4, seed=0)
     assert [label for _, label in examples] == [0, 1, 0, 1]
+    noisy = np.isin(np.arange(10), [0, 1, 2, 7])
+    for seed in range(5):
+        chosen = few_shot_examples(texts, labels, k=4, seed=seed, exclude=noisy)
+        assert [label for _, label in chosen] == [0, 1, 0, 1]
+        assert not {text for text, _ in chosen} & {"t0", "t1", "t2", "t7"}
 
 
 def test_label_log_probs_with_a_shared_prefix_equal_full_prompts() -> None:
@@ -107,6 +153,19 @@ def test_label_log_probs_with_a_shared_prefix_equal_full_prompts() -> None:
             full = torch.log_softmax(model(input_ids=ids).logits[0, -1], dim=-1)
         expected = full[[tokenizer.convert_tokens_to_ids(w) for w in words]].numpy()
         assert np.allclose(row, expected, atol=1e-5)
+
+
+def test_content_free_prior_averages_renormalised_probabilities() -> None:
+    model, tokenizer = tiny_chat_model_and_tokenizer()
+    model.eval()
+    examples, inputs = [("great", 1), ("bad", 0)], ["N/A", "", "the"]  # the tiny vocabulary has no [MASK]
+    prior = content_free_prior(model, tokenizer, ("neg", "pos"), examples=examples, inputs=inputs)
+    scores = label_log_probs(model, tokenizer, inputs, ("neg", "pos"), examples=examples)
+    shares = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+    assert prior.shape == (2,) and np.allclose(np.exp(prior), shares.mean(axis=0), atol=1e-6)
+    assert not np.allclose(prior, scores.mean(axis=0), atol=1e-3)  # not a mean of raw log-probabilities
+    zero_shot = content_free_prior(model, tokenizer, ("neg", "pos"), inputs=inputs)
+    assert not np.allclose(prior, zero_shot, atol=1e-4)  # the examples are part of the prompt
 
 
 def test_texts_are_compared_lower_cased_and_stripped() -> None:

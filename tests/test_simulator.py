@@ -10,7 +10,13 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from helpers.baselines import tfidf_auc
-from helpers.behaviour_text import SEPARATOR, TRUNCATION_MARK, history_to_text, sessions_to_text
+from helpers.behaviour_text import (
+    SEPARATOR,
+    TRUNCATION_MARK,
+    TRUNCATION_PREFIX,
+    history_to_text,
+    sessions_to_text,
+)
 from helpers.model_registry import load_tokenizer
 from helpers.sim.catalog import CATEGORIES
 from helpers.sim.oracle import oracle_features, oracle_probability
@@ -117,7 +123,8 @@ def test_truncation_keeps_the_most_recent_events(world) -> None:
     truncated = cut[cut.str.startswith(TRUNCATION_MARK)]
     assert len(truncated) > 10
     for session_id, text in truncated.items():
-        assert full[session_id].endswith(text[len(TRUNCATION_MARK + SEPARATOR) :])
+        assert full[session_id].endswith(text[len(TRUNCATION_PREFIX) :])
+        assert text.startswith("... ") and not text.startswith("....")
     short = cut[~cut.str.startswith(TRUNCATION_MARK)]
     assert (short == full[short.index]).all()
 
@@ -209,3 +216,11 @@ def test_review_sample_has_the_simulated_reviews_columns_and_is_reproducible() -
     assert len(first) == 300 and first["product_id"].nunique() > 100
     assert set(first["sentiment"]) == {"neg", "neu", "pos"} and (first["session_id"] == -1).all()
     assert not review_sample(catalog, 300, seed=4)["text"].equals(first["text"])
+
+
+def test_tfidf_reads_one_character_words() -> None:
+    from helpers.baselines import tfidf_logistic_regression
+
+    texts = ["viewed x (4.6 stars) for 9 s", "viewed y (2.1 stars) for 8 s"] * 2
+    vocabulary = tfidf_logistic_regression(texts, [1, 0, 1, 0])[0].vocabulary_
+    assert {"4", "6", "s", "4 6"} <= set(vocabulary)

@@ -71,10 +71,10 @@ def s02_wordpiece(word: str, vocab) -> list[str]:
     return pieces
 
 
-def s02_padding_waste(lengths, batch_size: int) -> float:
+def s02_padding_waste(lengths, batch_size: int, multiple: int = 8) -> float:
     ordered = sorted(lengths)  # bucketed: one chunk holds every length, sorted, then cut into batches
     batches = [ordered[i : i + batch_size] for i in range(0, len(ordered), batch_size)]
-    padded = sum(max(batch) * len(batch) for batch in batches)
+    padded = sum(math.ceil(max(batch) / multiple) * multiple * len(batch) for batch in batches)
     return 1 - sum(lengths) / padded
 
 
@@ -125,9 +125,12 @@ def s05_top_decile_lift(labels, scores) -> float:
 
 
 def s05_best_contacts(labels, scores, contact_cost: float, margin: float) -> int:
-    y = np.asarray(labels, dtype=float)[np.argsort(-np.asarray(scores, dtype=float), kind="stable")]
+    order = np.argsort(-np.asarray(scores, dtype=float), kind="stable")
+    ranked, y = np.asarray(scores, dtype=float)[order], np.asarray(labels, dtype=float)[order]
     profit = np.concatenate([[0.0], np.cumsum(margin * y - contact_cost)])
-    return int(np.argmax(profit))
+    # A threshold contacts all customers of one score or none: only k at the end of a tie group is possible.
+    possible = np.concatenate([[True], ranked[1:] != ranked[:-1], [True]])
+    return int(np.flatnonzero(possible)[np.argmax(profit[possible])])
 
 
 # 06 · copy generation
@@ -145,9 +148,21 @@ def s06_unsupported_kinds(copy: str, facts) -> set[str]:
 
 
 # 07 · sentiment
-def s07_balanced_accuracy(labels, predictions) -> float:
-    y, p = np.asarray(labels), np.asarray(predictions)
-    return float(np.mean([(p[y == c] == c).mean() for c in np.unique(y)]))
+def s07_confusion(labels, predictions, n_classes: int) -> np.ndarray:
+    confusion = np.zeros((n_classes, n_classes), dtype=int)
+    np.add.at(confusion, (np.asarray(labels), np.asarray(predictions)), 1)
+    return confusion
+
+
+def s07_class_recalls(labels, predictions, n_classes: int) -> np.ndarray:
+    confusion = s07_confusion(labels, predictions, n_classes)
+    return np.diag(confusion) / confusion.sum(axis=1)
+
+
+def s07_class_precisions(labels, predictions, n_classes: int) -> np.ndarray:
+    confusion = s07_confusion(labels, predictions, n_classes)
+    with np.errstate(invalid="ignore"):  # a class never predicted: 0 / 0, no precision (NaN)
+        return np.diag(confusion) / confusion.sum(axis=0)
 
 
 def s07_label_prior(prior) -> float:
@@ -155,8 +170,11 @@ def s07_label_prior(prior) -> float:
 
 
 # 08 · privacy and explanations
-def s08_attack_bound(epsilon: float, false_positive_rate: float) -> float:
-    return min(math.exp(epsilon) * false_positive_rate, 1 - math.exp(-epsilon) * (1 - false_positive_rate))
+def s08_attack_epsilon(true_positive_rate: float, false_positive_rate: float, delta: float) -> float:
+    # TPR <= e^eps FPR + delta and 1 - FPR <= e^eps (1 - TPR) + delta, each solved for e^eps; eps >= 0
+    member_side = (true_positive_rate - delta) / false_positive_rate
+    non_member_side = (1 - false_positive_rate - delta) / (1 - true_positive_rate)
+    return math.log(max(1.0, member_side, non_member_side))
 
 
 POSTCODE = re.compile(r"(?<![\w-])(?<!flight )[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}(?![\w-])")
@@ -167,5 +185,7 @@ def s08_mask_postcodes(text: str) -> str:
 
 
 # 09 · the report
-def s09_break_even(contact_cost: float, margin: float) -> float:
-    return contact_cost / margin
+def s09_budget_margin(probabilities, contact_cost: float, budget: float) -> float:
+    ranked = np.sort(np.asarray(probabilities, dtype=float))[::-1]
+    last = ranked[min(len(ranked), int(budget // contact_cost)) - 1]
+    return contact_cost / last  # margin * last = contact_cost

@@ -31,6 +31,7 @@ import pandas as pd
 
 SEPARATOR = ". "
 TRUNCATION_MARK = "..."
+TRUNCATION_PREFIX = TRUNCATION_MARK + " "  # what a cut text starts with
 
 
 def event_clauses(events: pd.DataFrame, catalog: pd.DataFrame) -> pd.Series:
@@ -85,7 +86,7 @@ def join_recent(
             [len(ids) for ids in tokenizer(list(clauses), add_special_tokens=False)["input_ids"]]
         )
         sep_length = len(tokenizer(SEPARATOR.strip(), add_special_tokens=False)["input_ids"])
-        mark_length = len(tokenizer(TRUNCATION_MARK, add_special_tokens=False)["input_ids"]) + sep_length
+        mark_length = len(tokenizer(TRUNCATION_MARK, add_special_tokens=False)["input_ids"])
         budget = max_length - tokenizer.num_special_tokens_to_add() - mark_length
         cost = pd.Series(lengths + sep_length)
         from_end = cost[::-1].groupby(groups[::-1]).cumsum()[::-1].to_numpy()
@@ -101,7 +102,7 @@ def join_recent(
     text = clauses.groupby(groups).agg(SEPARATOR.join)
     if truncated is not None:
         cut = truncated.reindex(text.index).to_numpy()
-        text[cut] = TRUNCATION_MARK + SEPARATOR + text[cut]
+        text[cut] = TRUNCATION_PREFIX + text[cut]
     return text
 
 

@@ -116,6 +116,21 @@ def expected_transactions(model: BgNbd, weeks: float, frequency, recency, T) -> 
     return alive_part * probability_alive(model, x, t_x, T)
 
 
+def probability_of_purchase(model: BgNbd, weeks: float, frequency, recency, T) -> np.ndarray:
+    """P(at least one purchase in the next ``weeks``) given each customer's history.
+
+    A customer who buys again must be alive at ``T``; alive, their purchase rate has the posterior
+    Gamma(r + x, alpha + T), under which no purchase in ``weeks`` has probability
+    ((alpha + T) / (alpha + T + weeks))^(r + x). (Dropping out happens only right after a purchase,
+    so it cannot prevent the first one.) This, not equation (10)'s expected count, is the score for
+    a yes/no target such as "buys again".
+    """
+    x, t_x, T = _check_summary(frequency, recency, T)
+    r, alpha = model.r, model.alpha
+    no_purchase_if_alive = ((alpha + T) / (alpha + T + weeks)) ** (r + x)
+    return probability_alive(model, x, t_x, T) * (1 - no_purchase_if_alive)
+
+
 def expected_repeat_purchases(model: BgNbd, weeks) -> np.ndarray:
     """E[X(t)]: repeat purchases a new customer is expected to make in their first ``weeks``, equation (9)."""
     t = np.asarray(weeks, dtype=float)

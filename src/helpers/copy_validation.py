@@ -11,11 +11,13 @@ claim           found as                                                   suppo
 price           ``$129.99``, ``under $150``                                 the price (or "under" a
                                                                            higher amount)
 rating          ``4.5 stars``, ``4.5 out of 5``, ``rated 4.5``               the average rating
-quantity        a number with a unit: ``10 hours``, ``16 GB``, ``25 L``    an attribute with that
-                                                                           number and unit
+quantity        a number with a unit: ``10 hours``, ``16 GB``, ``25 L``    an attribute has that
+                                                                           number and unit, and the
+                                                                           words around it name that
+                                                                           attribute (below)
 feature         noise cancelling, a material, a brew type, a colour        the product has it
 product type    earbuds, smartwatch, laptop, speaker ...                   the title names that type
-offer           ``% off``, discount, sale, free (shipping, gifts ...)      never: no offer is in the
+offer           ``% off``, discount, sale, free, costs nothing, ``$0`` ... never: no offer is in the
                                                                            facts
 superlative     best, #1, fastest, unbeatable, world's ...                 never: not checkable
 guarantee       guarantee(d), warranty, money-back, risk-free              never
@@ -24,6 +26,16 @@ number          any other number: ``30 lbs``, ``a 704-camera``, ``1080p``  never
                                                                            of a text fact, standing on
                                                                            its own, is no claim)
 ==============  =========================================================  ===========================
+
+A quantity is tied to what it describes. "1.5 L" is the capacity of a 1.5 L blender, but "1.5 L power"
+is not: the number and unit match, the attribute does not. The catalog's attribute name without its
+unit ("capacity_l" -> capacity) has words that name it (:data:`ATTRIBUTE_WORDS`: capacity, holds, jar
+...). The word right after the quantity ("of" and articles skipped) is read first: if it names the
+attribute or the product's own type ("30 L capacity", "10 hours of battery", "a 1200 W blender") the
+claim holds; if it names another property ("1.5 L power", "30 L air filtration", "30 liters of air") it
+fails. Any other word leaves it to the clause (the text between commas or sentence ends): it must name
+the attribute or the product ("lasts 7 days on a charge"), or the claim fails ("It's a wireless 6.4
+inches, ...").
 
 A copy passes when every claim is supported, no banned phrase appears and every must-mention
 attribute is mentioned. Text inside the copy is never obeyed, only checked: a review snippet that
@@ -49,6 +61,21 @@ UNITS = {
     "cups": ("cups", "cup"),
     "w": ("w", "watts", "watt"),
 }
+# Attribute (its catalog name without the unit: "battery_hours" -> "battery") -> the words that say a
+# quantity measures it. An attribute not listed is named by the words of its own name ("length_m" -> length).
+ATTRIBUTE_WORDS = {
+    "battery": "battery batteries charge charges last lasts lasting run runs runtime play plays playing "
+    "playback playtime listening music sound use",
+    "screen": "screen screens display displays touchscreen",
+    "storage": "storage memory space",
+    "ram": "ram memory",
+    "water_resistance": "water waterproof resistant resistance depth deep dive diving swim swimming",
+    "capacity": "capacity hold holds holding volume space room storage carry carries bag pack tank jar "
+    "pitcher container carafe brew brews coffee water smoothie smoothies juice soup gear",
+    "power": "power powerful powered motor wattage",
+}
+# Properties no catalog attribute has: a quantity said of one ("a 30 L air filtration backpack") is false.
+OTHER_PROPERTIES = "air airflow filtration weight speed range charging resolution"
 FEATURE_WORDS = {  # attribute -> the words that claim it
     "material": (
         "canvas",
@@ -97,7 +124,10 @@ NOISE_CANCELLING = re.compile(r"\b(active )?noise[- ]cancel+(ing|ation)\b|\banc\
 PATTERNS = {
     # "free" as an offer, not "hands-free" or "feel free to"
     "offer": re.compile(
-        r"\d+\s?% off|\b(discount\w*|on sale|sale price|bogo|coupon code)\b|(?<![-\w])(?<!feel )free\b", re.I
+        r"\d+\s?% off|\b(discount\w*|on sale|sale price|bogo|coupon code)\b|(?<![-\w])(?<!feel )free\b"
+        r"|\b(costs? nothing|pay nothing|(at )?no (extra )?(charge|cost)|zero cost|complimentary|on the house"
+        r"|gratis|without paying)\b|\$\s?0(\.00)?(?![.,]?\d)",
+        re.I,
     ),
     # Puffery such as "perfect for commuters" is left alone; these sound like facts nobody measured.
     "superlative": re.compile(
@@ -134,6 +164,10 @@ NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*")
 GLUED_TO_A_WORD = re.compile(r"-?[a-z]", re.I)  # "704-camera", "1080p": the number says something new
 NUMBER_AS_WRITTEN = re.compile(r"[\w.,-]*\w")  # "704-camera", "1080p", "5-11", "30"
 NEXT_WORD = re.compile(r" [a-z]+", re.I)
+# The word a quantity describes: the next, past "of" and articles ("10 hours of battery", "30 L capacity").
+DESCRIBED_WORD = re.compile(r"[ \t-]*(?:(?:of|the|a|an)[ \t]+)*([a-z]+)", re.I)
+CLAUSE_BREAK = re.compile(r"[.!?,;](?=\s|$)|[()\u2013\u2014]")
+WORD = re.compile(r"[a-z]+", re.I)
 
 
 @dataclass(frozen=True)
@@ -242,23 +276,76 @@ def _quantity_claims(copy: str, facts: ProductFacts) -> list[Claim]:
     """Numbers with units; a price or a rating is not a quantity (the $ and 'stars' are checked above)."""
     claims = []
     for match in QUANTITY.finditer(copy):
-        value, unit = _number(match.group(1)), match.group(3).lower()
         if copy[max(0, match.start() - 1) : match.start()] == "$":
             continue
         if AS_A_WEIGHT.search(copy[max(0, match.start() - 40) : match.start()]):
             claims.append(Claim("quantity", match.group(0).strip(), False, "a weight: the catalog has none"))
             continue
-        families = _unit_families(unit)
-        matching = [
-            name
-            for name, fact in facts.attributes.items()
-            if _unit_family(name) in families
-            and isinstance(fact, int | float)
-            and abs(float(fact) - value) < 1e-6
-        ]
-        reason = "" if matching else "no attribute has this number and unit"
-        claims.append(Claim("quantity", match.group(0).strip(), bool(matching), reason))
+        reason = _quantity_reason(copy, match, facts)
+        claims.append(Claim("quantity", match.group(0).strip(), not reason, reason))
     return claims
+
+
+def _quantity_reason(copy: str, quantity: re.Match, facts: ProductFacts) -> str:
+    """Why ``quantity`` is unsupported ("" when it is): no attribute has its number and unit, or the
+    words around it do not tie it to one that has."""
+    value, families = _number(quantity.group(1)), _unit_families(quantity.group(3))
+    stems = [
+        name.removesuffix(f"_{family}")
+        for name, fact in facts.attributes.items()
+        if (family := _unit_family(name)) in families
+        and isinstance(fact, int | float)
+        and abs(float(fact) - value) < 1e-6
+    ]
+    if not stems:
+        return "no attribute has this number and unit"
+    reasons = [_untied(copy, quantity, stem, facts) for stem in stems]
+    return "" if "" in reasons else reasons[0]
+
+
+def _untied(copy: str, quantity: re.Match, stem: str, facts: ProductFacts) -> str:
+    """Why the words around ``quantity`` do not tie it to the attribute ``stem`` ("" when they do).
+
+    The word it describes (the next one, past "of" and articles) decides first: a word of this attribute
+    or of the product's own type ties it, another property's word ("1.5 L power") unties it. Any other
+    word leaves it to the clause around the quantity, which must hold a word of either.
+    """
+    own, name = _attribute_words(stem) | _type_words(facts), stem.replace("_", " ")
+    described = DESCRIBED_WORD.match(copy, quantity.end())
+    word = described.group(1).lower() if described else ""
+    if word in own:
+        return ""
+    if word in _property_words(facts) - own:
+        return f"it describes {word!r}, not the {name}"
+    starts = [match.end() for match in CLAUSE_BREAK.finditer(copy, 0, quantity.start())]
+    end = CLAUSE_BREAK.search(copy, quantity.end())
+    clause = copy[starts[-1] if starts else 0 : end.start() if end else len(copy)]
+    if own & {w.lower() for w in WORD.findall(clause)}:
+        return ""
+    return f"nothing next to it says it is the {name} (or names the product)"
+
+
+def _attribute_words(stem: str) -> set[str]:
+    """The words that name an attribute (its catalog name without the unit, e.g. "battery"): the words of
+    its name and its :data:`ATTRIBUTE_WORDS`."""
+    return set(stem.split("_")) | set(ATTRIBUTE_WORDS.get(stem, "").split())
+
+
+def _property_words(facts: ProductFacts) -> set[str]:
+    """Every word that names some property: of any listed attribute, of this product's, or of none."""
+    stems = {name.removesuffix(f"_{_unit_family(name)}") for name in facts.attributes if _unit_family(name)}
+    return set(OTHER_PROPERTIES.split()).union(*map(_attribute_words, stems | set(ATTRIBUTE_WORDS)))
+
+
+def _own_types(facts: ProductFacts) -> set[str]:
+    """The product types the title names ("earbuds" for "Apple Air 876 Wireless Earbuds")."""
+    title = facts.title.lower()
+    return {kind for kind, words in PRODUCT_TYPES.items() if kind and any(_has_word(title, w) for w in words)}
+
+
+def _type_words(facts: ProductFacts) -> set[str]:
+    """The single words that name the product's own type ("earbuds", "earbud", "earphones")."""
+    return {word for kind in _own_types(facts) for phrase in PRODUCT_TYPES[kind] for word in phrase.split()}
 
 
 def _feature_claims(copy: str, facts: ProductFacts) -> list[Claim]:
@@ -279,8 +366,7 @@ def _feature_claims(copy: str, facts: ProductFacts) -> list[Claim]:
 
 def _product_type_claims(copy: str, facts: ProductFacts) -> list[Claim]:
     """Names of product types: supported when the title names the same type."""
-    title = facts.title.lower()
-    own = {kind for kind, words in PRODUCT_TYPES.items() if kind and any(_has_word(title, w) for w in words)}
+    own = _own_types(facts)
     claims = []
     for kind, words in PRODUCT_TYPES.items():
         for word in words:
@@ -341,7 +427,11 @@ def extract_claims(copy: str, facts: ProductFacts) -> list[Claim]:
 
 
 def mentions(copy: str, facts: ProductFacts, attribute: str) -> bool:
-    """Whether ``copy`` states ``attribute`` of the product (its number and unit, its word, the feature)."""
+    """Whether ``copy`` states ``attribute`` of the product (its number and unit, its word, the feature).
+
+    A number and unit count wherever they stand: whether the words around them say them of this
+    attribute is a claim, judged by :func:`check_copy`.
+    """
     value = facts.attributes.get(attribute)
     if attribute == "noise_cancelling":
         return bool(NOISE_CANCELLING.search(copy)) == bool(value)

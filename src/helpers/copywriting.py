@@ -16,6 +16,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import torch
 from transformers import LogitsProcessorList
@@ -31,8 +32,8 @@ SEGMENT_ANGLES = {
     "researcher": "a shopper who compares products: state the specifications precisely",
     "gift_shopper": "a shopper looking for a gift: suggest it as a present for an occasion",
 }
-# Propensity is the percentile rank of the purchase predictor's score (0 lowest, 1 highest): a rank needs
-# no calibration, and "the top fifth" is how a campaign is planned anyway.
+# Propensity is the share of a reference population's predictor scores below a shopper's score
+# (propensity_percentile): a rank needs no calibration, and "the top fifth" is how a campaign is planned.
 HIGH_INTENT = 0.8
 UNIT_WORDS = {
     "hours": "hours",
@@ -91,6 +92,19 @@ def copy_targets(
         )
         rows.append(viewers.head(per_product))
     return pd.concat(rows, ignore_index=True)[["product_id", "session_id", "segment", "text"]]
+
+
+def propensity_percentile(scores: Sequence[float], reference: Sequence[float]) -> np.ndarray:
+    """Each score's propensity: the share of the ``reference`` scores strictly below it (one per shopper).
+
+    Ranked against a large reference (the predictor's scores of the test sessions) rather than among
+    the few shoppers at hand, a propensity of at least :data:`HIGH_INTENT` (0.8) means the top fifth of
+    the reference: of the reference's own scores, exactly those above its 80th percentile.
+    """
+    ranked = np.sort(np.asarray(reference, dtype=float).ravel())
+    if ranked.size == 0:
+        raise ValueError("need reference scores to rank against")
+    return np.searchsorted(ranked, np.asarray(scores, dtype=float).ravel(), side="left") / ranked.size
 
 
 def angle_for(segment: str, propensity: float | None = None) -> str:

@@ -115,26 +115,32 @@ def probability_metrics(labels, probabilities) -> dict[str, float]:
 
 
 def profit_curve(labels, probabilities, contact_cost: float, margin: float) -> pd.DataFrame:
-    """Profit of contacting the ``k`` highest-scored customers, for every ``k`` from 0 to all of them.
+    """Profit of contacting the ``k`` highest-scored customers, for every ``k`` a threshold can reach.
 
     Each contact costs ``contact_cost``; each contacted buyer brings ``margin``. (A simplification a
     marketer should question: it credits the campaign with every purchase, as if none would have
-    happened without it. Uplift modelling removes that assumption.) Columns: ``contacted``,
-    ``share_contacted``, ``threshold`` (the lowest probability contacted), ``buyers_reached``, ``profit``.
+    happened without it. Uplift modelling removes that assumption.) Customers with the same score are
+    contacted together or not at all, since no threshold separates them: ``k`` runs over 0 and the
+    ends of the groups of equal scores (a constant score gives two rows, nobody and everybody).
+    Columns: ``contacted``, ``share_contacted``, ``threshold`` (the lowest probability contacted),
+    ``buyers_reached``, ``profit``.
     """
     y, p = _check(labels, probabilities)
     order = np.argsort(-p, kind="stable")
+    ranked = p[order]
     buyers = np.r_[0, np.cumsum(y[order])]
     contacted = np.arange(len(y) + 1)
-    return pd.DataFrame(
+    reachable = np.r_[True, ranked[1:] != ranked[:-1], True]  # k = 0, or the k-th score ends a tie group
+    curve = pd.DataFrame(
         {
             "contacted": contacted,
             "share_contacted": contacted / len(y),
-            "threshold": np.r_[1.0, p[order]],
+            "threshold": np.r_[1.0, ranked],
             "buyers_reached": buyers,
             "profit": buyers * margin - contacted * contact_cost,
         }
     )
+    return curve[reachable].reset_index(drop=True)
 
 
 def reliability_table(labels, probabilities, n_bins: int = 10) -> pd.DataFrame:
@@ -218,21 +224,50 @@ def gains_table(labels, scores, n_groups: int = 10) -> pd.DataFrame:
 
 
 def top_decile_lift(labels, scores) -> float:
-    """Purchase rate among the top 10 % by score over the overall rate (group 1 of :func:`gains_table`)."""
+    """Purchase rate among the top 10 % by score over the overall rate.
+
+    The top 10 % are the ``ceil(n / 10)`` customers of :func:`gains_table`'s first group. When scores
+    tie across the cut, every order of the tied customers is equally right, so they count with their
+    average purchase rate: a constant score has a lift of exactly 1. Without such ties this is group
+    1 of :func:`gains_table`.
+    """
     y, s = _check(labels, scores)
-    top = -(-len(y) // 10)  # the size of gains_table's first group: ceil(n / 10)
-    return float(y[np.argsort(-s, kind="stable")[:top]].mean() / y.mean())
+    top = -(-len(y) // 10)
+    cut = np.sort(s)[::-1][top - 1]
+    above, tied = s > cut, s == cut
+    buyers = y[above].sum() + (top - above.sum()) * y[tied].mean()
+    return float(buyers / top / y.mean())
+
+
+def top_decile_lift_range(labels, scores) -> tuple[float, float]:
+    """The lowest and highest top-decile lift over the orders of customers whose scores tie at the cut."""
+    y, s = _check(labels, scores)
+    top = -(-len(y) // 10)
+    cut = np.sort(s)[::-1][top - 1]
+    above, tied = s > cut, s == cut
+    places, tied_buyers = top - above.sum(), y[tied].sum()
+    least = y[above].sum() + max(0, places - (tied.sum() - tied_buyers))
+    most = y[above].sum() + min(places, tied_buyers)
+    return float(least / top / y.mean()), float(most / top / y.mean())
 
 
 def bootstrap_ci(
-    metric: Scorer, labels, scores, n_resamples: int = 1000, level: float = 0.95, seed: int = 0
+    metric: Scorer,
+    labels,
+    scores,
+    n_resamples: int = 1000,
+    level: float = 0.95,
+    seed: int = 0,
+    groups=None,
 ) -> tuple[float, float, float]:
-    """``(estimate, low, high)``: the metric and its percentile bootstrap interval over resampled customers.
+    """``(estimate, low, high)``: the metric and its percentile bootstrap interval over resampled rows.
 
-    Resamples that miss a class are drawn again (AUC needs both).
+    Resamples that miss a class are drawn again (AUC needs both). When several rows belong to one
+    customer (or review one product), pass their ids as ``groups``: whole groups are resampled, so the
+    interval is not made too narrow by counting one customer's sessions as independent evidence.
     """
     y, s = _check(labels, scores)
-    draws = _resample_indices(y, n_resamples, seed)
+    draws = _resample_indices(y, n_resamples, seed, groups)
     values = np.array([metric(y[idx], s[idx]) for idx in draws])
     low, high = np.quantile(values, [(1 - level) / 2, (1 + level) / 2])
     return float(metric(y, s)), float(low), float(high)
@@ -252,20 +287,27 @@ def mean_ci(
 
 
 def paired_bootstrap(
-    metric: Scorer, labels, scores_a, scores_b, n_resamples: int = 1000, level: float = 0.95, seed: int = 0
+    metric: Scorer,
+    labels,
+    scores_a,
+    scores_b,
+    n_resamples: int = 1000,
+    level: float = 0.95,
+    seed: int = 0,
+    groups=None,
 ) -> dict[str, float]:
     """Does model A beat model B on the same test set? The difference ``metric(A) − metric(B)``.
 
     Both models are scored on the same resampled customers each time, so what the customers have in
     common cancels. Returns the observed ``difference``, its interval (``low``, ``high``) and
     ``p_value``: twice the share of resamples on the other side of zero (two-sided, at least
-    1 / n_resamples).
+    1 / n_resamples). ``groups`` resamples whole customers or products, as in :func:`bootstrap_ci`.
     """
     y, a = _check(labels, scores_a)
     _, b = _check(labels, scores_b)
     if len(a) != len(b):
         raise DataError("both models must score the same customers")
-    draws = _resample_indices(y, n_resamples, seed)
+    draws = _resample_indices(y, n_resamples, seed, groups)
     differences = np.array([metric(y[idx], a[idx]) - metric(y[idx], b[idx]) for idx in draws])
     low, high = np.quantile(differences, [(1 - level) / 2, (1 + level) / 2])
     other_side = min((differences <= 0).mean(), (differences >= 0).mean())
@@ -277,13 +319,38 @@ def paired_bootstrap(
     }
 
 
-def _resample_indices(labels: np.ndarray, n_resamples: int, seed: int) -> list[np.ndarray]:
+def bootstrap_units(groups, n: int) -> np.ndarray:
+    """The resampling unit of each of ``n`` rows (0, 1, …): its group, or the row itself without one.
+
+    ``groups`` is None (every row its own unit) or one id per row: a customer, a product. A missing id
+    (None, NaN) makes its row a unit of its own.
+    """
+    if groups is None:
+        return np.arange(n)
+    if isinstance(groups, str) or len(groups) != n:
+        raise DataError(f"groups needs one id per row ({n}), got {groups!r:.60}")
+    codes, _ = pd.factorize(np.asarray(groups, dtype=object), use_na_sentinel=True)
+    missing = codes < 0
+    codes[missing] = codes.max(initial=-1) + 1 + np.arange(missing.sum())
+    return codes
+
+
+def _resample_indices(labels: np.ndarray, n_resamples: int, seed: int, groups=None) -> list[np.ndarray]:
+    """Row indices of ``n_resamples`` bootstrap samples that hold both classes.
+
+    With ``groups`` (see :func:`bootstrap_units`) whole groups are drawn with replacement and bring all
+    their rows (a cluster bootstrap); without, every row is its own unit.
+    """
     if len(np.unique(labels)) < 2:
         raise DataError("the test set needs both buyers and non-buyers to bootstrap a ranking metric")
     rng = np.random.default_rng(seed)
+    units = bootstrap_units(groups, len(labels))
+    order = np.argsort(units, kind="stable")
+    members = np.split(order, np.flatnonzero(np.diff(units[order])) + 1)
     draws = []
     while len(draws) < n_resamples:
-        idx = rng.integers(0, len(labels), len(labels))
+        picked = rng.integers(0, len(members), len(members))
+        idx = picked if groups is None else np.concatenate([members[i] for i in picked])
         if 0 < labels[idx].sum() < len(idx):
             draws.append(idx)
     return draws
@@ -314,11 +381,14 @@ def metrics_by_slice(labels, probabilities, slices) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("slice")
 
 
-def result_row(labels, scores, n_resamples: int = 1000, seed: int = 0) -> dict[str, float]:
-    """One row of a results table: ROC-AUC and top-decile lift with 95 % bootstrap intervals, PR-AUC."""
+def result_row(labels, scores, n_resamples: int = 1000, seed: int = 0, groups=None) -> dict[str, float]:
+    """One row of a results table: ROC-AUC and top-decile lift with 95 % bootstrap intervals, PR-AUC.
+
+    ``groups`` (a customer id per row) resamples whole customers, as in :func:`bootstrap_ci`.
+    """
     y, s = _check(labels, scores)
-    auc, low, high = bootstrap_ci(roc_auc, y, s, n_resamples, seed=seed)
-    lift, lift_low, lift_high = bootstrap_ci(top_decile_lift, y, s, n_resamples, seed=seed)
+    auc, low, high = bootstrap_ci(roc_auc, y, s, n_resamples, seed=seed, groups=groups)
+    lift, lift_low, lift_high = bootstrap_ci(top_decile_lift, y, s, n_resamples, seed=seed, groups=groups)
     return {
         "roc_auc": auc,
         "roc_auc_low": low,

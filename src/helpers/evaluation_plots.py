@@ -49,14 +49,22 @@ def roc_pr_curves(labels, scores: Mapping[str, np.ndarray], title: str = "") -> 
 def reliability_diagram(
     labels, probabilities: Mapping[str, np.ndarray], n_bins: int = 10, title: str = ""
 ) -> Figure:
-    """Observed purchase rate against mean predicted probability per bin (diagonal: calibrated)."""
+    """Observed purchase rate against mean predicted probability per bin (diagonal: calibrated).
+
+    A marker's area grows with the customers in its bin: a bin of a few customers can sit far from the
+    diagonal by chance alone.
+    """
     fig, ax = plt.subplots(figsize=(5.2, 5))
     ax.plot([0, 1], [0, 1], color="grey", ls=":", label="perfectly calibrated")
     for name, probability in probabilities.items():
         table = reliability_table(labels, probability, n_bins)
-        ax.plot(table["predicted"], table["observed"], marker="o", label=name)
+        (line,) = ax.plot(table["predicted"], table["observed"], label=name)
+        area = 300 * table["count"] / len(np.asarray(probability))
+        ax.scatter(
+            table["predicted"], table["observed"], s=np.maximum(area, 6), color=line.get_color(), alpha=0.7
+        )
     ax.set(
-        title=f"{title}Reliability diagram ({n_bins} bins)",
+        title=f"{title}Reliability diagram ({n_bins} bins; marker area ∝ customers)",
         xlabel="mean predicted purchase probability",
         ylabel="observed purchase rate",
         xlim=(0, 1),

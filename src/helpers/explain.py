@@ -12,9 +12,10 @@
 * :func:`driver_events`: the **ground truth**. The simulator's oracle (:mod:`helpers.sim.oracle`) is a
   sum of terms, each computed from some events; an event is a *driver* of its session when it feeds a
   term that is active (non-zero) there. For example, in a session whose cart is kept, the add-to-cart
-  of the kept product feeds ``cart_kept``, the views of it feed ``log_cart_dwell``, and the first four
-  views after the last add feed ``views_after_cart``; a review read of a 3.8-star product feeds no
-  term, so it is not a driver.
+  of the kept product feeds ``cart_kept``, the views of the *cart product* feed ``log_cart_dwell``, and
+  the first four views after the last add feed ``views_after_cart``; a review read of a 3.8-star product
+  feeds no term, so it is not a driver. The cart product is the oracle's: the product of the session's
+  last add-to-cart, even when another product is the one kept.
 * :func:`driver_hit_rate`: the share of a method's top-``k`` events that are drivers, with ``k`` the
   session's number of drivers. Ranking the events at random hits ``drivers / events`` on average,
   the bar to beat.
@@ -27,7 +28,7 @@ import pandas as pd
 import torch
 
 from helpers.behaviour_text import SEPARATOR, event_clauses
-from helpers.sim.oracle import oracle_features
+from helpers.sim.oracle import last_add_to_cart, oracle_features
 
 
 def driver_events(events: pd.DataFrame, catalog: pd.DataFrame) -> pd.Series:
@@ -45,12 +46,7 @@ def driver_events(events: pd.DataFrame, catalog: pd.DataFrame) -> pd.Series:
     net = pd.Series(delta).groupby([sid, ev["product_id"].to_numpy()]).transform("sum").to_numpy()
     cart_event = (event == "add_to_cart") | (event == "remove_from_cart")
     kept_product = cart_event & (net > 0)
-    cart_product = (
-        pd.Series(np.where(kept_product, ev["product_id"], -1)).groupby(sid).transform("max").to_numpy()
-    )
-    last_add = (
-        pd.Series(np.where(event == "add_to_cart", ev["step"], -1)).groupby(sid).transform("max").to_numpy()
-    )
+    last_add, cart_product = _last_add(ev)
     rating = catalog.set_index("product_id")["avg_rating"].reindex(ev["product_id"]).to_numpy()
     view_after_cart = (event == "view") & (ev["step"].to_numpy() > last_add)
     views_before = (
@@ -76,6 +72,15 @@ def driver_events(events: pd.DataFrame, catalog: pd.DataFrame) -> pd.Series:
         | ((event == "view") & (ev["product_id"].to_numpy() == cart_product) & on("log_cart_dwell"))
     )
     return pd.Series(drivers, index=ev.index, name="driver")
+
+
+def _last_add(events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per event: the step and the product of its session's last add-to-cart (-1 in a session without
+    one), by the oracle's own rule (:func:`helpers.sim.oracle.last_add_to_cart`)."""
+    last = last_add_to_cart(events)
+    sid = events["session_id"].to_numpy()
+    step = last["step"].reindex(sid, fill_value=-1).to_numpy()
+    return step, last["product_id"].reindex(sid, fill_value=-1).to_numpy()
 
 
 def event_spans(session_events: pd.DataFrame, catalog: pd.DataFrame) -> tuple[str, list[tuple[int, int]]]:

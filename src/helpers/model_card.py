@@ -26,10 +26,23 @@ class MetricLine:
     high: float | None = None
     note: str = ""
 
+    @property
+    def shown(self) -> str:
+        """The value as the card's table writes it (3 decimals, or "not recorded").
+
+        Quote this, not the raw number, in the card's prose or a report's summary: a metric recorded
+        rounded to 4 decimals (0.8365) and the unrounded value (0.83649...) can differ in the third.
+        """
+        return "not recorded" if self.value is None or math.isnan(self.value) else f"{self.value:.3f}"
+
+    @property
+    def interval(self) -> str:
+        """The interval as the table writes it (``[low, high]``), or "" when it is not known."""
+        return "" if self.low is None or self.high is None else f"[{self.low:.3f}, {self.high:.3f}]"
+
     def cells(self) -> tuple[str, str, str]:
-        interval = "" if self.low is None or self.high is None else f"[{self.low:.3f}, {self.high:.3f}]"
-        value = "not recorded" if self.value is None or math.isnan(self.value) else f"{self.value:.3f}"
-        return value, interval, self.note
+        """The value, interval and note columns of the card's table."""
+        return self.shown, self.interval, self.note
 
 
 @dataclass

@@ -40,14 +40,43 @@ def stray_stderr(outputs: Iterable[Any]) -> list[str]:
 
 
 def _final_bar_states(outputs: Iterable[Any]) -> str:
-    """The last state of each progress bar in ``outputs``, one line per bar, in order of appearance."""
-    last: dict[str, str] = {}
+    """The last state of each progress bar in ``outputs``, one line per bar, in order of appearance.
+
+    Bars are told apart by their description; a bar whose count goes back (a second run of the same
+    loop, or a run resumed from a checkpoint) is a new bar, not a later state of the old one.
+    """
+    bars: list[tuple[str, float, str]] = []  # (description, count, last line)
+    latest: dict[str, int] = {}  # description -> index in bars
     for output in outputs:
-        if _is_stderr(output):
-            for line in _lines(output.get("text", "")):
-                if PROGRESS_BAR.match(line):
-                    last[line.split("|")[0].rsplit(":", 1)[0].strip()] = line.rstrip()
-    return "".join(f"{line}\n" for line in last.values())
+        if not _is_stderr(output):
+            continue
+        for line in _lines(output.get("text", "")):
+            if not PROGRESS_BAR.match(line):
+                continue
+            description, count = _bar_description(line), _bar_count(line)
+            index = latest.get(description)
+            if index is None or count < bars[index][1]:
+                latest[description] = index = len(bars)
+                bars.append((description, count, ""))
+            bars[index] = (description, count, line.rstrip())
+    return "".join(f"{line}\n" for _, _, line in bars)
+
+
+_BAR_START = re.compile(r":?\s*(\d+%\||[\d.]+[kMG]?\w*/?[\w.]* \[)")  # where the bar or count begins
+_BAR_COUNT = re.compile(r"(?:\|\s*|^|\s)([\d.]+)([kMG]?)(?:/|\w* \[)")
+_SCALE = {"": 1, "k": 1e3, "M": 1e6, "G": 1e9}
+
+
+def _bar_description(line: str) -> str:
+    """The text before a bar state's percentage or count: "frozen pass" of "frozen pass:  45%|…"."""
+    found = _BAR_START.search(line)
+    return (line[: found.start()] if found else line).strip()
+
+
+def _bar_count(line: str) -> float:
+    """The items done in one bar state: the 9 of "| 9/20 [" or of "9it [", 1200 of "| 1.20k/2.00k ["."""
+    found = _BAR_COUNT.search(line.split("%|", 1)[-1])
+    return float(found.group(1)) * _SCALE[found.group(2)] if found else 0.0
 
 
 def tidy_progress_bars(path: str | Path) -> list[tuple[int, str]]:

@@ -103,7 +103,11 @@ def training_curves(
 
     ax = next(panels)
     ax.plot(steps["step"], steps["loss"], marker=".")
-    ax.set(title=f"{title_prefix}Training loss", xlabel="optimizer step", ylabel="loss (nats per example)")
+    ax.set(
+        title=f"{title_prefix}Training loss",
+        xlabel="optimizer step",
+        ylabel="training loss (nats per example, as weighted)",
+    )
 
     if not evals.empty:
         ax = next(panels)
@@ -113,7 +117,7 @@ def training_curves(
             ax.axhline(reference, color="black", ls="--", label=f"{reference_label} ({reference:.3f})")
         ax.set_xlim(0, steps["step"].max() * 1.05)  # the same steps as the loss panel
         ax.set(title=f"{title_prefix}{name} during training", xlabel="optimizer step")
-        ax.set_ylabel(f"{name} on eval data")
+        ax.set_ylabel(f"{name} on validation data")
         ax.legend()
 
     for column, ax in zip(extra, panels, strict=True):

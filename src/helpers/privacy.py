@@ -4,7 +4,9 @@
   pseudonym under one key (joins across tables still work), and without the key nobody can go back,
   nor test a guess, which a plain hash of a small ID space would allow in a second.
 * :func:`k_anonymous_counts` counts distinct users per cell of a table and suppresses every cell with
-  fewer than ``k`` of them, before the table is plotted or exported.
+  fewer than ``k`` of them, before the table is plotted or exported; :func:`k_anonymous_rows` keeps
+  only the rows of cells with at least ``k`` users, for any aggregate computed from them afterwards
+  (a share of positive reviews, a count of complaints, an example quote).
 
 Differential privacy, which bounds what a *trained model* reveals, is in :mod:`helpers.dp`.
 """
@@ -15,7 +17,7 @@ import hashlib
 import hmac
 import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
@@ -60,10 +62,28 @@ def k_anonymous_counts(
     people; suppressing small cells is the simplest guard. (Totals printed beside a table can give a
     suppressed cell back by subtraction: publish the suppressed table, not its margins.)
     """
-    if k < 1:
-        raise ValueError(f"k must be >= 1, got {k}")
-    missing = [c for c in (rows, columns, user_column) if c not in frame.columns]
-    if missing:
-        raise KeyError(f"columns {missing} are not in the table (it has {list(frame.columns)})")
+    _check_cells(frame, [rows, columns, user_column], k)
     counts = frame.groupby([rows, columns])[user_column].nunique().unstack(columns)
     return counts.where(counts >= k).astype(float)
+
+
+def k_anonymous_rows(frame: pd.DataFrame, cells: Sequence[str], user_column: str, k: int) -> pd.DataFrame:
+    """The rows of ``frame`` whose cell (their values of the ``cells`` columns) has at least ``k`` distinct
+    users in ``user_column``; the rows of smaller cells are dropped.
+
+    Aggregate what is left (counts, shares, examples) and every published cell speaks for ``k`` people
+    or more. Rows whose user is missing count as no user.
+    """
+    if isinstance(cells, str):
+        raise TypeError(f"cells is a list of column names: write [{cells!r}], not {cells!r}")
+    _check_cells(frame, [*cells, user_column], k)
+    users = frame.groupby(list(cells))[user_column].transform("nunique")
+    return frame[users >= k]
+
+
+def _check_cells(frame: pd.DataFrame, columns: Sequence[str], k: int) -> None:
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise KeyError(f"columns {missing} are not in the table (it has {list(frame.columns)})")

@@ -60,8 +60,14 @@ def pick_dtype(device: torch.device) -> torch.dtype:
     the casts cost more than the faster matrix products gain. ``mixed_precision="bf16"`` still asks for it.
     """
     if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return torch.bfloat16 if gpu_has_native_bf16(device) else torch.float16
     return torch.float32
+
+
+def gpu_has_native_bf16(device: torch.device) -> bool:
+    """Ampere (compute capability 8) or newer. ``torch.cuda.is_bf16_supported()`` also says yes on a T4
+    or V100, which only emulate bf16 (slowly): there fp16 with a gradient scaler is the fast choice."""
+    return torch.cuda.get_device_capability(device)[0] >= 8
 
 
 def seed_everything(seed: int) -> None:

@@ -4,16 +4,20 @@ classifier, and the scores of a classifier with bootstrap intervals.
 * :func:`sentiment_labels`: ``"binary"`` keeps negative (1-2 stars) and positive (4-5) reviews and drops
   the neutral ones; ``"3class"`` keeps all three.
 * :func:`split_reviews`: by product when the reviews name products (a product's reviews share words, so a
-  random split would let its test reviews be recognised), else at random; no text is on both sides.
+  random split would let its test reviews be recognised), else at random; no text is on both sides. A
+  product's side depends only on its id and the seed, so dropping rows never moves a product.
 * :class:`VaderClassifier`: VADER's compound score with thresholds chosen on the *training* split.
 * :func:`label_log_probs`: the log-probability an instruct LLM gives each label word ("negative",
   "positive") as its answer; the shared part of the prompt (instruction and few-shot examples) is run
-  once and its KV cache reused for every review.
+  once and its KV cache reused for every review; :func:`content_free_prior` is the model's preference
+  among the label words on inputs with no content, to divide out ("calibrate before use").
+* :func:`classification_scores`: bootstrap intervals that resample whole products when given their ids.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +28,7 @@ import torch
 from sklearn.metrics import f1_score
 
 from helpers.errors import DataError
+from helpers.evaluation import bootstrap_units
 from helpers.params import check_choice
 
 LABEL_SCHEMES = ("binary", "3class")
@@ -74,18 +79,38 @@ def split_reviews(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Row indices (train, test): whole groups (products) on one side when ``group_column`` exists.
 
+    Each group goes to test with probability ``test_share`` by a draw of its own (see
+    :func:`_test_groups`), so a group's side does not depend on which other rows are present: the
+    reviews a label scheme keeps are split like all of them. Without ``group_column`` each row is drawn.
     Texts are compared lower-cased and stripped: a test row whose text is also in train is dropped.
     """
-    rng = np.random.default_rng(seed)
     if group_column in frame:
         groups = frame[group_column].unique()
-        test_groups = set(rng.permutation(groups)[: max(1, round(test_share * len(groups)))])
+        test_groups = set(groups[_test_groups(groups, test_share, seed)])
         is_test = frame[group_column].isin(test_groups).to_numpy()
     else:
-        is_test = rng.random(len(frame)) < test_share
+        is_test = np.random.default_rng(seed).random(len(frame)) < test_share
     train = np.flatnonzero(~is_test)
     test = np.flatnonzero(is_test & ~texts_seen_in(frame["text"], frame["text"][~is_test]))
     return train, test
+
+
+def _test_groups(groups: np.ndarray, test_share: float, seed: int) -> np.ndarray:
+    """Whether each group goes to test: a uniform draw from a hash of the seed and the group's id is
+    below ``test_share``. With two groups or more, at least one lands on each side (the lowest draw in
+    test, the highest in train), the only case where another group's presence matters."""
+    draws = np.array(
+        [
+            int.from_bytes(hashlib.blake2b(f"{seed}:{group}".encode(), digest_size=8).digest(), "big") / 2**64
+            for group in groups
+        ]
+    )
+    is_test = draws < test_share
+    if len(groups) >= 2 and not is_test.any():
+        is_test[draws.argmin()] = True
+    if len(groups) >= 2 and is_test.all():
+        is_test[draws.argmax()] = False
+    return is_test
 
 
 def texts_seen_in(texts: Sequence[str], others: Sequence[str]) -> np.ndarray:
@@ -149,19 +174,32 @@ def class_probabilities(scores: np.ndarray, are_probabilities: bool = False) -> 
 
 
 def classification_scores(
-    labels: np.ndarray, predictions: np.ndarray, n_resamples: int = 1000, seed: int = 0
+    labels: np.ndarray,
+    predictions: np.ndarray,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    groups: Sequence | np.ndarray | None = None,
 ) -> dict[str, float]:
     """Accuracy, balanced accuracy and macro-F1, each with a 95 % percentile bootstrap interval.
 
-    The classes are those present in ``labels``; a class that a resample lacks scores 0 there. Each
-    resample is scored from its confusion counts (one ``bincount``), so 1,000 resamples take milliseconds.
+    The classes are those present in ``labels``; a class that a resample lacks scores 0 there. With
+    ``groups`` (one id per row, such as the product each review is about) whole groups are resampled
+    with all their rows (a cluster bootstrap, as :func:`helpers.evaluation.bootstrap_ci` does): a
+    product's reviews share words and quality, so they are not independent evidence. Rows whose id is
+    missing (NaN, None) and all rows when ``groups`` is None are resampled one by one. Each resample is
+    scored from its confusion counts, so 1,000 resamples take milliseconds.
     """
     y, p = np.asarray(labels, dtype=int), np.asarray(predictions, dtype=int)
     classes = np.unique(y)
     k = int(max(y.max(), p.max())) + 1
-    draws = np.random.default_rng(seed).integers(0, len(y), size=(n_resamples, len(y)))
-    counts = np.stack([np.bincount(y[idx] * k + p[idx], minlength=k * k) for idx in draws]).reshape(-1, k, k)
-    full = np.bincount(y * k + p, minlength=k * k).reshape(1, k, k)
+    units = bootstrap_units(groups, len(y))
+    per_unit = np.zeros((units.max() + 1, k * k), dtype=np.int64)
+    np.add.at(per_unit, (units, y * k + p), 1)
+    draws = np.random.default_rng(seed).integers(0, len(per_unit), size=(n_resamples, len(per_unit)))
+    counts = np.stack([np.bincount(idx, minlength=len(per_unit)) @ per_unit for idx in draws]).reshape(
+        -1, k, k
+    )
+    full = per_unit.sum(axis=0).reshape(1, k, k)
     values = {
         name: _from_counts(counts, classes)[name] for name in ("accuracy", "balanced_accuracy", "macro_f1")
     }
@@ -189,12 +227,17 @@ def _from_counts(counts: np.ndarray, classes: np.ndarray) -> dict[str, np.ndarra
 
 
 def few_shot_examples(
-    texts: Sequence[str], labels: np.ndarray, k: int, seed: int = 0
+    texts: Sequence[str], labels: np.ndarray, k: int, seed: int = 0, exclude: np.ndarray | None = None
 ) -> list[tuple[str, int]]:
-    """``k`` (text, label) pairs from training data, the classes taking turns, short texts preferred."""
+    """``k`` (text, label) pairs from training data, the classes taking turns, short texts preferred.
+
+    ``exclude`` (one bool per text) marks texts never to show, such as reviews whose star rating is
+    known to be noise: an example labelled against its own words teaches the model the wrong thing.
+    """
     rng = np.random.default_rng(seed)
+    usable = np.ones(len(texts), dtype=bool) if exclude is None else ~np.asarray(exclude, dtype=bool)
     by_class = {
-        c: [i for i in rng.permutation(np.flatnonzero(labels == c)) if len(texts[i]) <= 200]
+        c: [i for i in rng.permutation(np.flatnonzero((labels == c) & usable)) if len(texts[i]) <= 200]
         for c in np.unique(labels)
     }
     chosen = [by_class[c][turn] for turn in range(k) for c in by_class if turn < len(by_class[c])][:k]
@@ -250,6 +293,30 @@ def label_log_probs(
             model, tokenizer, shared, prefix, prefix_ids, prefix_cache, batch, word_ids
         )
     return scores
+
+
+# The content-free inputs of Zhao et al. (2021, "Calibrate before use"): a review with nothing to judge.
+CONTENT_FREE_INPUTS = ("N/A", "", "[MASK]")
+
+
+def content_free_prior(
+    model,
+    tokenizer,
+    classes: Sequence[str],
+    examples: Sequence[tuple[str, int]] = (),
+    inputs: Sequence[str] = CONTENT_FREE_INPUTS,
+) -> np.ndarray:
+    """The model's preference among the label words when the review says nothing, shape (K,).
+
+    Each content-free input goes through the same prompt (instruction and ``examples``) as a review in
+    :func:`label_log_probs`; its label-word probabilities are renormalised to sum to 1, averaged over the
+    inputs, and returned as logarithms. Subtracting this from a review's label-word log-probabilities
+    divides that preference out (Zhao et al., 2021). A mean over real reviews would not do: it holds the
+    data's own class balance too, and subtracting it pushes the predictions toward equal class shares.
+    """
+    log_probs = label_log_probs(model, tokenizer, list(inputs), classes, examples=examples)
+    shifted = np.exp(log_probs - log_probs.max(axis=1, keepdims=True))
+    return np.log((shifted / shifted.sum(axis=1, keepdims=True)).mean(axis=0))
 
 
 def _score_batch(model, tokenizer, shared, prefix, prefix_ids, prefix_cache, batch, word_ids) -> np.ndarray:

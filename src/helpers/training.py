@@ -484,7 +484,13 @@ def train(
             config.num_workers,
             seed=config.seed * 1_000_003 + position.epoch,
         )
-        description = f"epoch {position.epoch + 1}/{config.epochs}"
+        epoch, last = (
+            position.epoch + 1,
+            config.max_steps,
+        )  # a run may stop at a step long before its last epoch
+        description = (
+            f"epoch {epoch}/{config.epochs}" if last is None else f"epoch {epoch}, until step {last}"
+        )
         show = config.progress and processes.is_main
         total = len(batches)
         if config.max_steps is not None:  # the bar ends where the run will stop, not at the epoch's end

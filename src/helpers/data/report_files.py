@@ -10,7 +10,8 @@ The schemas (documented with examples in ``data/README.md``; small files in ``da
   ``apply_coupon``), ``product_id`` (empty for searches and coupons), ``query`` (searches), ``dwell_s``
   (seconds, views); optional per-session ``segment`` and ``purchased`` (0/1), the same on every row of
   a session. With ``purchased`` the report also measures how well the scores rank.
-* **reviews**: ``product_id``, ``text``; optional ``rating`` (1-5).
+* **reviews**: ``product_id``, ``text``; optional ``rating`` (1-5) and ``user_id`` (the reviewer, counted
+  for k-anonymity).
 
 Every problem raises one :class:`~helpers.errors.DataError` naming the file, the line and the column.
 """

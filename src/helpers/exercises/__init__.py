@@ -21,9 +21,10 @@ module                                         checkers
 :mod:`helpers.exercises.training` (04)         ``check_grad_accumulation``, ``check_learning_rate``
 :mod:`helpers.exercises.evaluation` (05)       ``check_top_decile_lift``, ``check_best_contacts``
 :mod:`helpers.exercises.copywriting` (06)      ``check_faithful_copy``, ``check_unsupported_kinds``
-:mod:`helpers.exercises.sentiment` (07)        ``check_balanced_accuracy``, ``check_label_prior``
-:mod:`helpers.exercises.privacy` (08)          ``check_attack_bound``, ``check_postcode_redactor``
-:mod:`helpers.exercises.report` (09)           ``check_break_even``
+:mod:`helpers.exercises.sentiment` (07)        ``check_class_recalls``, ``check_class_precisions``,
+                                               ``check_label_prior``
+:mod:`helpers.exercises.privacy` (08)          ``check_attack_epsilon``, ``check_postcode_redactor``
+:mod:`helpers.exercises.report` (09)           ``check_budget_margin``
 =============================================  ==================================================
 
 :mod:`helpers.exercises.base` holds the building blocks (:func:`~helpers.exercises.base.fail`,

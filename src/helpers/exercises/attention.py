@@ -111,8 +111,16 @@ def _diagnose_scores(scores: torch.Tensor, q: torch.Tensor, k: torch.Tensor) -> 
 
 @checker
 def check_attention_weights(weights: Any, q: Any, k: Any) -> bool:
-    """``weights`` must be softmax(Q Kᵀ / √d_k) over the keys (each row sums to 1)."""
-    weights, q, k = as_tensor(weights, "the weights"), as_tensor(q, "q"), as_tensor(k, "k")
+    """``weights`` must be softmax(Q Kᵀ / √d_k) over the keys (each row sums to 1).
+
+    ``weights`` may be the tensor, or a function ``weights(q, k)`` written without any ready-made
+    attention (notebook 01's ``attention``, ``scaled_dot_product_attention``).
+    """
+    q, k = as_tensor(q, "q"), as_tensor(k, "k")
+    if callable(weights):
+        refuse_workbook_code(weights, methods=("attention", "scaled_dot_product_attention"))
+        weights = call_learner(weights, q, k)
+    weights = as_tensor(weights, "the weights")
     d_k = q.size(-1)
     scores = q @ k.transpose(-2, -1) / math.sqrt(d_k)
     expected = scores.softmax(dim=-1)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 import torch
@@ -60,13 +60,16 @@ def matches(answer: torch.Tensor, expected: torch.Tensor, atol: float = 1e-4) ->
     return answer.shape == expected.shape and torch.allclose(answer.double(), expected.double(), atol=atol)
 
 
-def refuse_workbook_code(answer: Any, *workbook_functions: Callable[..., Any]) -> None:
+def refuse_workbook_code(
+    answer: Any, *workbook_functions: Callable[..., Any], methods: Sequence[str] = ()
+) -> None:
     """Reject an answer that *is* one of the workbook's own functions, or that calls one by name
-    (``lambda n: causal_mask(n)``): imported, not written."""
+    (``lambda n: causal_mask(n)``), or calls a method named in ``methods`` (``lambda w, v:
+    tokenizer.tokenize(w)``): imported, not written."""
     if any(answer is function for function in workbook_functions):
         used = {answer.__name__}
     else:
-        names = {function.__name__ for function in workbook_functions}
+        names = {function.__name__ for function in workbook_functions} | set(methods)
         used = names & _names_called(getattr(answer, "__code__", None))
     if used:
         fail(
@@ -97,13 +100,23 @@ def call_learner(fn: Callable[..., Any], *args: Any, hint: str = "") -> Any:
 
 
 def as_number(answer: Any, what: str) -> float:
-    """The answer as one float (a NumPy scalar or a one-element array is accepted too)."""
+    """The answer as one float (a NumPy scalar or a one-element array or tensor is accepted too)."""
     import numpy as np
 
+    if answer is None:
+        fail(f"{what} should be a number, got None", "compute it, and give the value (not a print of it)")
+    if isinstance(answer, str | bytes):
+        fail(f"{what} should be a number, got the text {answer!r}", "compute it as a float, not a string")
     try:
-        return float(np.asarray(answer, dtype=float).reshape(-1)[0])
-    except (TypeError, ValueError, IndexError):
+        values = np.asarray(answer, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
         fail(f"{what} should be a number, got {type(answer).__name__}", "compute it as a float")
+    require(
+        values.size == 1,
+        f"{what} should be one number, got {values.size} of them",
+        "answer with a single value (e.g. float(...) or .item())",
+    )
+    return float(values[0])
 
 
 def is_whole_number(answer: Any) -> bool:

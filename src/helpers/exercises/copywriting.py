@@ -24,7 +24,10 @@ def check_faithful_copy(answer: Any, facts: ProductFacts) -> bool:
     result = check_copy(answer, facts, [headline_attribute(facts)])
     if result.unsupported:
         reasons = "; ".join(f"{c.kind} {c.text!r}: {c.reason}" for c in result.unsupported)
-        fail(f"the validator rejects these claims: {reasons}", "state only what the facts block says")
+        fail(
+            f"the validator rejects these claims: {reasons}",
+            "state only what the facts block says, and what each number measures ('10 hours of battery')",
+        )
     if result.banned:
         fail(f"banned phrase(s): {', '.join(result.banned)}", "no guarantees or superlatives")
     require(

@@ -11,7 +11,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from helpers.batching import PADDING_STRATEGIES, padding_waste
-from helpers.exercises.base import call_learner, checker, fail, is_whole_number, refuse_workbook_code, require
+from helpers.exercises.base import (
+    as_number,
+    call_learner,
+    checker,
+    fail,
+    is_whole_number,
+    refuse_workbook_code,
+    require,
+)
 from helpers.tokenization import CONTINUATION, UNK_TOKEN, tokenize_word
 
 __all__ = [
@@ -31,7 +39,9 @@ def check_wordpiece(
     fn: Any, words: Sequence[str], vocab: Sequence[str] | set[str] | Mapping[str, int]
 ) -> bool:
     """``fn(word, vocab)`` must return the greedy longest-match-first WordPiece encoding of every word."""
-    refuse_workbook_code(fn, tokenize_word)
+    refuse_workbook_code(
+        fn, tokenize_word, methods=("tokenize", "encode")
+    )  # ours.tokenize(word) is not yours
     for word in words:
         _check_wordpiece_tokens(call_learner(fn, word, vocab), word, vocab)
     return True
@@ -89,20 +99,23 @@ def check_padding_waste(
     strategy: str = "bucketed",
     max_length: int | None = None,
     seed: int = 0,
+    pad_to_multiple_of: int = 1,
 ) -> bool:
     """``answer`` must be the fraction of padding that :func:`helpers.batching.padding_waste` measures.
 
     That is the padding the training loop pays with the same sampler. By hand, for ``"bucketed"``: cut
     the lengths to ``max_length``, sort them, cut them into batches and pad each batch to its longest;
     this is what the sampler does as long as the lengths fit in one chunk (``batch_size * 50`` of them).
+    ``pad_to_multiple_of`` (bucketed only) rounds every batch's length up to a multiple of it, as
+    ``DataCollatorWithPadding(pad_to_multiple_of=8)`` does for GPU tensor cores.
     """
-    require(
-        isinstance(answer, int | float) and not isinstance(answer, bool),
-        f"expected a number, got {answer!r}",
-        "give the waste as a fraction between 0 and 1, e.g. 0.375",
-    )
+    answer = as_number(answer, "the padding waste")
+    if pad_to_multiple_of > 1 and strategy != "bucketed":
+        raise ValueError("pad_to_multiple_of is checked for the bucketed strategy only")
 
-    def waste(which: str) -> float:
+    def waste(which: str, multiple: int = pad_to_multiple_of) -> float:
+        if which == "bucketed" and multiple > 1:
+            return _waste_of_batches(sorted(lengths), batch_size, max_length, multiple)
         return padding_waste(lengths, batch_size, which, max_length=max_length, seed=seed)
 
     def close(value: float) -> bool:
@@ -115,10 +128,17 @@ def check_padding_waste(
         fail("that looks like a percentage", f"divide by 100: the answer is a fraction ({answer / 100:g}?)")
     if close(1 - expected):
         fail("that is the share of real tokens", "the question asks for the share of padding tokens")
-    others = [other for other in PADDING_STRATEGIES if other != strategy and close(waste(other))]
+    if pad_to_multiple_of > 1 and close(waste(strategy, 1)):
+        fail(
+            "that is the waste without rounding up",
+            f"pad each batch to its longest sequence rounded up to a multiple of {pad_to_multiple_of}",
+        )
+    others = [other for other in PADDING_STRATEGIES if other != strategy and close(waste(other, 1))]
     if others:
         fail(f"that is the waste of the {others[0]!r} strategy", f"this exercise uses {strategy!r}")
-    if strategy == "bucketed" and close(_waste_in_given_order(lengths, batch_size, max_length)):
+    if strategy == "bucketed" and close(
+        _waste_of_batches(lengths, batch_size, max_length, pad_to_multiple_of)
+    ):
         fail(
             "that is the waste of batches cut from the lengths in the order given",
             "bucketing sorts the lengths first, so that each batch holds similar lengths",
@@ -130,11 +150,14 @@ def check_padding_waste(
     )
 
 
-def _waste_in_given_order(lengths: Sequence[int], batch_size: int, max_length: int | None) -> float:
-    """The waste of consecutive batches in the given order: a common slip when bucketing by hand."""
+def _waste_of_batches(
+    lengths: Sequence[int], batch_size: int, max_length: int | None, multiple: int = 1
+) -> float:
+    """The waste of consecutive batches in the order given, each padded to its longest (rounded up)."""
     cut = [min(length, max_length or max(lengths)) for length in lengths]
     chunks = [cut[start : start + batch_size] for start in range(0, len(cut), batch_size)]
-    return 1 - sum(cut) / sum(len(chunk) * max(chunk) for chunk in chunks)
+    padded = sum(len(chunk) * -(-max(chunk) // multiple) * multiple for chunk in chunks)
+    return 1 - sum(cut) / padded
 
 
 @checker

@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from helpers.exercises.base import as_number, checker, fail, is_whole_number, require
+from helpers.exercises.base import as_number, checker, fail, require
 
 __all__ = ["check_grad_accumulation", "check_learning_rate", "check_padding_speedup"]
 
@@ -14,11 +14,13 @@ __all__ = ["check_grad_accumulation", "check_learning_rate", "check_padding_spee
 @checker
 def check_grad_accumulation(answer: Any, micro_batch: int, processes: int, effective_batch: int) -> bool:
     """``answer`` micro-batches per step give ``effective_batch`` = micro_batch × processes × answer."""
+    value = as_number(answer, "grad_accumulation")
     require(
-        is_whole_number(answer),
+        value.is_integer() and not isinstance(answer, bool),  # 128 / (16 * 2) gives 4.0: a whole number too
         f"expected a whole number, got {answer!r}",
         "you cannot accumulate a fraction of a micro-batch",
     )
+    answer = int(value)
     correct = answer * micro_batch * processes == effective_batch
     if not correct and answer == effective_batch // micro_batch:
         fail("that ignores the other processes", "every process adds its own micro-batches to each step")
@@ -59,7 +61,7 @@ def check_padding_speedup(answer: Any, lengths: Sequence[int], batch_size: int, 
     value = as_number(answer, "speed-up")
     padded = len(lengths) * max_length
     expected = padded / _dynamic_tokens(sorted(lengths), batch_size)
-    if math.isclose(value, expected, rel_tol=0.01):
+    if math.isclose(value, expected, rel_tol=0.02):  # a prediction to two significant digits passes
         return True
     if math.isclose(value, padded / _dynamic_tokens(list(lengths), batch_size), rel_tol=0.01):
         fail("those batches are in the given order", "sort the lengths first, then cut them into batches")

@@ -62,6 +62,16 @@ WEIGHTS: dict[str, float] = {
 }
 
 
+def last_add_to_cart(events: pd.DataFrame) -> pd.DataFrame:
+    """The last add-to-cart row of each session that has one (rows in event order), indexed by session_id.
+
+    Its ``product_id`` is the session's "cart product" (where the session kept anything, even if that
+    product was removed again) and its ``step`` starts ``views_after_cart``.
+    """
+    adds = events[events["event"] == "add_to_cart"]
+    return adds.groupby("session_id").tail(1).set_index("session_id")
+
+
 def oracle_features(events: pd.DataFrame, catalog: pd.DataFrame) -> pd.DataFrame:
     """One row per session with the features of the module docstring, from the event log alone."""
     ev = events
@@ -88,8 +98,7 @@ def oracle_features(events: pd.DataFrame, catalog: pd.DataFrame) -> pd.DataFrame
     features["cart_abandoned"] = added & ~kept
     features["comparison_no_cart"] = comparison & ~kept
 
-    adds = ev[ev["event"] == "add_to_cart"]
-    last_add = adds.groupby("session_id").tail(1).set_index("session_id")
+    last_add = last_add_to_cart(ev)
     cart_product = last_add["product_id"].where(kept.reindex(last_add.index)).reindex(sessions)
     last_add_step = last_add["step"].reindex(sessions)
     view_after = (ev["event"] == "view") & (ev["step"] > last_add_step.reindex(ev["session_id"]).to_numpy())
