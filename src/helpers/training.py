@@ -469,7 +469,6 @@ def train(
         run.restore(found, config, processes)
     ddp_model = data_parallel(model, processes)
     collate = collate or make_collate(train_data, config.dynamic_padding)
-
     position = run.position
     evaluate_now = partial(evaluate_run, run, eval_data, loss_fn, metric, config, processes)
 
@@ -484,17 +483,12 @@ def train(
             config.num_workers,
             seed=config.seed * 1_000_003 + position.epoch,
         )
-        epoch, last = (
-            position.epoch + 1,
-            config.max_steps,
-        )  # a run may stop at a step long before its last epoch
-        description = (
-            f"epoch {epoch}/{config.epochs}" if last is None else f"epoch {epoch}, until step {last}"
-        )
+        description = f"epoch {position.epoch + 1}/{config.epochs}"
         show = config.progress and processes.is_main
         total = len(batches)
-        if config.max_steps is not None:  # the bar ends where the run will stop, not at the epoch's end
+        if config.max_steps is not None:  # bar and name end where the run stops, not at the epoch end
             total = min(total, position.batch + (config.max_steps - position.step) * config.grad_accumulation)
+            description = f"epoch {position.epoch + 1}, until step {config.max_steps}"
         with tqdm(total=total, initial=position.batch, desc=description, disable=not show) as bar:
             train_epoch(run, ddp_model, loader, bar, loss_fn, dtype, config, processes, on_step, evaluate_now)
         if config.eval_every_epoch or position.finished:
