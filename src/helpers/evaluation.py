@@ -232,9 +232,7 @@ def top_decile_lift(labels, scores) -> float:
     1 of :func:`gains_table`.
     """
     y, s = _check(labels, scores)
-    top = -(-len(y) // 10)
-    cut = np.sort(s)[::-1][top - 1]
-    above, tied = s > cut, s == cut
+    top, above, tied = _top_decile_cut(s)
     buyers = y[above].sum() + (top - above.sum()) * y[tied].mean()
     return float(buyers / top / y.mean())
 
@@ -242,13 +240,19 @@ def top_decile_lift(labels, scores) -> float:
 def top_decile_lift_range(labels, scores) -> tuple[float, float]:
     """The lowest and highest top-decile lift over the orders of customers whose scores tie at the cut."""
     y, s = _check(labels, scores)
-    top = -(-len(y) // 10)
-    cut = np.sort(s)[::-1][top - 1]
-    above, tied = s > cut, s == cut
+    top, above, tied = _top_decile_cut(s)
     places, tied_buyers = top - above.sum(), y[tied].sum()
     least = y[above].sum() + max(0, places - (tied.sum() - tied_buyers))
     most = y[above].sum() + min(places, tied_buyers)
     return float(least / top / y.mean()), float(most / top / y.mean())
+
+
+def _top_decile_cut(scores: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """``(top, above, tied)``: the top decile's size ceil(n / 10), and which customers score above the
+    score at its last place and which score exactly that."""
+    top = -(-len(scores) // 10)
+    cut = np.sort(scores)[::-1][top - 1]
+    return top, scores > cut, scores == cut
 
 
 def bootstrap_ci(
@@ -344,13 +348,16 @@ def _resample_indices(labels: np.ndarray, n_resamples: int, seed: int, groups=No
     if len(np.unique(labels)) < 2:
         raise DataError("the test set needs both buyers and non-buyers to bootstrap a ranking metric")
     rng = np.random.default_rng(seed)
-    units = bootstrap_units(groups, len(labels))
-    order = np.argsort(units, kind="stable")
-    members = np.split(order, np.flatnonzero(np.diff(units[order])) + 1)
+    members = None  # without groups a unit is a row: the drawn units are the row indices
+    if groups is not None:
+        units = bootstrap_units(groups, len(labels))
+        order = np.argsort(units, kind="stable")
+        members = np.split(order, np.flatnonzero(np.diff(units[order])) + 1)
+    n_units = len(labels) if members is None else len(members)
     draws = []
     while len(draws) < n_resamples:
-        picked = rng.integers(0, len(members), len(members))
-        idx = picked if groups is None else np.concatenate([members[i] for i in picked])
+        picked = rng.integers(0, n_units, n_units)
+        idx = picked if members is None else np.concatenate([members[i] for i in picked])
         if 0 < labels[idx].sum() < len(idx):
             draws.append(idx)
     return draws
