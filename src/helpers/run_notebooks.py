@@ -53,6 +53,8 @@ MathJax.Hub.Config({"HTML-CSS": {availableFonts: [], webFont: "STIX-Web", imageF
 
 @dataclass
 class NotebookRun:
+    """What one executed notebook gave: its name, success, seconds, first error line and recorded metrics."""
+
     name: str
     ok: bool
     seconds: float
@@ -232,6 +234,7 @@ def _check_arguments(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``python -m helpers.run_notebooks``: execute notebooks into HTML reports; non-zero when one fails."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))

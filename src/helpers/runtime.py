@@ -99,6 +99,7 @@ def environment_summary(profile: Profile | None = None) -> dict[str, str]:
 
 
 def print_banner(profile: Profile | None = None) -> None:
+    """Print the environment summary (versions, device, precision, threads, network, profile)."""
     summary = environment_summary(profile)
     width = max(map(len, summary))
     for key, value in summary.items():

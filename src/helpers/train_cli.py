@@ -46,6 +46,7 @@ def _option_type(annotation: str):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``python -m helpers.train_cli`` (and of ``torchrun``)."""
     parser = argparse.ArgumentParser(prog="python -m helpers.train_cli", description=__doc__.split("\n")[0])
     data = parser.add_argument_group("data and model")
     data.add_argument("--encoder", default="minilm", help="encoder name/folder, or a saved predictor")
@@ -140,6 +141,7 @@ def load_model(args: argparse.Namespace):
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Train a predictor from the command line, in one process or in each process ``torchrun`` starts."""
     import torch.distributed as dist
 
     from helpers.devices import setup_processes

@@ -14,6 +14,8 @@ import pandas as pd
 
 @dataclass(frozen=True)
 class Category:
+    """One product category of the simulated shop: its noun, brands, median price and review aspects."""
+
     name: str
     noun: str
     brands: tuple[str, ...]
