@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import average_precision_score, roc_auc_score
 
 from helpers import evaluation as ev
 from helpers.errors import DataError
@@ -155,9 +155,14 @@ def test_ranking_needs_both_classes() -> None:
 def test_result_row_has_intervals_around_its_estimates() -> None:
     rng = np.random.default_rng(4)
     y = rng.random(800) < 0.2
-    row = ev.result_row(y, y + rng.normal(size=y.size), n_resamples=200)
+    s = y + rng.normal(size=y.size)
+    row = ev.result_row(y, s, n_resamples=200)
+    assert row["roc_auc"] == pytest.approx(roc_auc_score(y, s))
+    assert row["pr_auc"] == pytest.approx(average_precision_score(y, s))  # the step-wise PR-AUC
     assert row["roc_auc_low"] <= row["roc_auc"] <= row["roc_auc_high"]
+    assert row["roc_auc_low"] < row["roc_auc_high"]
     assert row["top_decile_lift_low"] <= row["top_decile_lift"] <= row["top_decile_lift_high"]
+    assert row["top_decile_lift_low"] < row["top_decile_lift_high"]
 
 
 def test_cluster_bootstrap_moves_a_customers_rows_together() -> None:

@@ -16,7 +16,6 @@ EARBUDS = ProductFacts(
 def test_faithful_copy() -> None:
     right = "The Apple Air 876 Wireless Earbuds play for 10 hours. Yours for $106.99."
     assert check_faithful_copy(right, EARBUDS)
-    assert check_faithful_copy(..., EARBUDS) is False
     for wrong, message in [
         ("The Air 876 plays for 10 hours and costs $106.99.", "sentence"),
         ("The Air 876 plays for 12 hours. Yours for $106.99.", "rejects"),

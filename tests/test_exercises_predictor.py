@@ -31,6 +31,8 @@ def test_bce_loss_checker() -> None:
         check_bce_loss(bce(torch.sigmoid(logits), labels), logits, labels, 4.0)
     with pytest.raises(ExerciseError, match="not the expected"):
         check_bce_loss(0.1, logits, labels, 4.0)
+    # pos_weight 1: the weighted loss is the plain one; ln 2 (logit 0) rounded to 5 digits is right
+    assert check_bce_loss(0.69315, torch.zeros(2), torch.tensor([1.0, 0.0]), 1.0)
 
 
 def test_pos_weight_checker_balanced_labels() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers.batching import padding_waste
 from helpers.exercises.tokenization import (
     MINILM_SPECIAL_TOKEN_IDS,
     check_padding_waste,
@@ -95,10 +94,9 @@ def test_padding_waste_takes_numpy_numbers_and_rounds_up_to_a_multiple():
 
 def test_padding_waste_agrees_with_the_measure_of_notebook_02():
     lengths = [137, 166, 213, 62, 65, 160, 168, 125, 124, 36, 116, 135]  # 12 session lengths
-    assert check_padding_waste(padding_waste(lengths, 4, "bucketed"), lengths, 4)
-    by_hand = sorted(lengths)
-    padded = sum(4 * max(by_hand[start : start + 4]) for start in range(0, 12, 4))
-    assert check_padding_waste(1 - sum(lengths) / padded, lengths, 4)
+    # sorted in batches of 4: [36 62 65 116] [124 125 135 137] [160 166 168 213]
+    # padded = 4 × (116 + 137 + 213) = 1864 tokens for 1507 real ones
+    assert check_padding_waste(1 - 1507 / 1864, lengths, 4)
 
 
 @pytest.mark.parametrize(
@@ -123,15 +121,17 @@ def test_padding_waste_rejects_wrong_answers(answer, strategy, seed, match):
 
 def test_special_tokens_accepts_the_minilm_ids():
     assert check_special_tokens({"[CLS]": 101, "[SEP]": 102, "[PAD]": 0, "[MASK]": 103, "[UNK]": 100})
-    assert check_special_tokens(dict(MINILM_SPECIAL_TOKEN_IDS)) is True
+    assert MINILM_SPECIAL_TOKEN_IDS == {"[CLS]": 101, "[SEP]": 102, "[PAD]": 0, "[MASK]": 103, "[UNK]": 100}
 
 
 def test_special_tokens_match_the_real_minilm_tokenizer():
     from helpers import load_tokenizer
 
     tokenizer = load_tokenizer("minilm")
-    assert check_special_tokens(dict(MINILM_SPECIAL_TOKEN_IDS), tokenizer)
-    assert tokenizer.cls_token_id == MINILM_SPECIAL_TOKEN_IDS["[CLS]"]
+    minilm_ids = {"[CLS]": 101, "[SEP]": 102, "[PAD]": 0, "[MASK]": 103, "[UNK]": 100}
+    assert check_special_tokens(minilm_ids, tokenizer)
+    assert dict(zip(minilm_ids, tokenizer.convert_tokens_to_ids(list(minilm_ids)), strict=True)) == minilm_ids
+    assert (tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id) == (101, 102, 0)
 
 
 @pytest.mark.parametrize(
@@ -147,11 +147,6 @@ def test_special_tokens_rejects_wrong_answers(answer, match):
         check_special_tokens(answer)
 
 
-def test_unanswered_exercise_is_not_judged(capsys) -> None:
-    assert check_special_tokens(...) is False
-    assert "not answered yet" in capsys.readouterr().out
-
-
 # --- token counts and differences (notebooks 00 and 02) ---------------------------------------------------
 
 
@@ -159,7 +154,7 @@ def test_token_count_and_difference_checkers():
     from helpers.model_registry import load_tokenizer
 
     tokenizer = load_tokenizer("minilm")
-    count = len(tokenizer.tokenize("$1269.99"))
+    count = 5  # ['$', '126', '##9', '.', '99']
     assert check_token_count(count, "$1269.99", tokenizer)
     with rejects("CLS"):
         check_token_count(count + 2, "$1269.99", tokenizer)
@@ -170,3 +165,5 @@ def test_token_count_and_difference_checkers():
         check_tokens_that_differ(["Buy", "NEW", "!"], "buy a new phone", "Buy a NEW phone!", tokenizer)
     with rejects("not the tokens"):
         check_tokens_that_differ([], "buy a new phone", "Buy a NEW phone!", tokenizer)
+    # an emoji is not in the vocabulary: its token [UNK] has capitals and is still the right answer
+    assert check_tokens_that_differ(["[UNK]"], "great phone", "great phone 😀", tokenizer)

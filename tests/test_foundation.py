@@ -37,8 +37,8 @@ def test_profiles_resolve_to_concrete_sizes(name: str, cuda_present: None) -> No
     assert profile.train_examples > 0 and profile.max_length > 0 and profile.batch_size > 0
 
 
-def test_auto_profile_follows_cuda() -> None:
-    assert helpers.resolve_profile("auto").name == ("gpu" if torch.cuda.is_available() else "cpu")
+def test_auto_profile_takes_the_gpu_sizes_when_cuda_is_present(cuda_present: None) -> None:
+    assert helpers.resolve_profile("auto").name == "gpu"
 
 
 def test_gpu_profile_without_cuda_fails_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -92,10 +92,18 @@ def test_parameter_checks_accept_good_values() -> None:
     assert helpers.check_path("readme", "pyproject.toml").is_file()
 
 
-def test_device_and_dtype() -> None:
-    device = helpers.pick_device()
-    assert device.type in {"cuda", "mps", "cpu"}
-    assert helpers.pick_device("cpu").type == "cpu"
+@pytest.mark.parametrize(
+    ("cuda", "mps", "expected"),
+    [(True, True, "cuda"), (False, True, "mps"), (False, False, "cpu")],
+)
+def test_pick_device_prefers_cuda_then_mps_then_cpu(monkeypatch, cuda, mps, expected) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
+    assert helpers.pick_device().type == expected  # torch.device("cuda") needs no GPU to be made
+    assert helpers.pick_device("cpu").type == "cpu"  # a forced device wins
+
+
+def test_the_cpu_dtype_is_float32() -> None:
     assert helpers.pick_dtype(torch.device("cpu")) is torch.float32  # bf16 autocast measured slower on CPUs
 
 

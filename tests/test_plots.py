@@ -151,6 +151,9 @@ def test_confusion_matrices_one_panel_per_method_rows_normalised():
     fig = confusion_matrices(labels, {"a": np.array([0, 1, 1, 1, 0]), "b": labels}, ["neg", "pos"])
     assert [ax.get_title() for ax in fig.axes] == ["a", "b"]
     assert fig.axes[0].get_xlabel() == "predicted class" and fig.axes[0].get_ylabel() == "true class"
+    # a: true neg -> predicted neg, pos (1 each of 2); true pos -> predicted neg once, pos twice (of 3)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts == ["1\n50%", "1\n50%", "1\n33%", "2\n67%"]
     texts = [t.get_text() for t in fig.axes[1].texts]
     assert texts == ["2\n100%", "0\n0%", "0\n0%", "3\n100%"]
     plt.close("all")

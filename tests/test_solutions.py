@@ -88,8 +88,7 @@ def test_03_04_05_exercises():
         solutions.s05_best_contacts(truth, scores, 1.0, 20.0), truth, scores, 1.0, 20.0
     )
     tied = np.round(scores, 1)  # scores that tie, as a tree model's do
-    for answer in (solutions.s05_top_decile_lift(truth, tied), evaluation.top_decile_lift(truth, tied)):
-        assert evaluation.check_top_decile_lift(answer, truth, tied)
+    assert evaluation.check_top_decile_lift(solutions.s05_top_decile_lift(truth, tied), truth, tied)
     assert evaluation.check_best_contacts(
         solutions.s05_best_contacts(truth, tied, 1.0, 20.0), truth, tied, 1.0, 20.0
     )
@@ -106,7 +105,9 @@ def test_06_copy_exercises():
     )
     assert copywriting.check_faithful_copy(solutions.s06_faithful_copy(facts), facts)
     tricky = f"Only ${facts.price - 10:.2f} today, with free shipping! The {facts.title} is rated 4.9 stars."
-    assert copywriting.check_unsupported_kinds(solutions.s06_unsupported_kinds(tricky, facts), tricky, facts)
+    # $29.99 is not the price $39.99, 4.9 stars not the rating 4.1, and "free shipping" is an offer
+    assert solutions.s06_unsupported_kinds(tricky, facts) == {"price", "rating", "offer"}
+    assert copywriting.check_unsupported_kinds({"price", "rating", "offer"}, tricky, facts)
 
 
 def test_07_08_09_exercises():

@@ -173,6 +173,16 @@ def test_the_minimal_loop_gives_the_weights_of_train(toy_data) -> None:
         assert torch.equal(expected, minimal_weights[name]), name
 
 
+def test_binary_loss_weighs_the_positives_and_takes_the_plain_mean() -> None:
+    # logit 0 is p = 1/2: each term is ln 2, a positive's term times pos_weight 3
+    assert binary_loss(3.0)(torch.tensor([0.0]), torch.tensor([1.0])).item() == pytest.approx(3 * np.log(2))
+    # one positive, one negative: (3 ln 2 + ln 2) / 2 examples, not / (3 + 1) weights
+    loss = binary_loss(3.0)(torch.tensor([0.0, 0.0]), torch.tensor([1.0, 0.0]))
+    assert loss.item() == pytest.approx(2 * np.log(2))
+    # without pos_weight, logit 2 for a positive: ln(1 + e^-2)
+    assert binary_loss()(torch.tensor([2.0]), torch.tensor([1.0])).item() == pytest.approx(0.126928, abs=1e-6)
+
+
 def test_history_reports_throughput_tokens_and_memory(toy_data) -> None:
     train_data, _ = toy_data
     result = train(tiny_predictor(), train_data, None, replace(QUICK, epochs=1, log_every_steps=4))
@@ -438,3 +448,9 @@ def test_a_binary_probe_warm_starts_a_two_logit_head_and_class_weights_may_be_nu
         warm_start_head(tiny_predictor(n_outputs=3), probe)
     loss = multiclass_loss(np.array([1.0, 2.0]))(torch.zeros(4, 2), torch.tensor([0, 1, 1, 0]))
     assert loss.dtype == torch.float32 and loss.item() == pytest.approx(np.log(2))
+    # CE of logits (2, 0) class 0: ln(1 + e^-2); (0, 1) class 1: ln(1 + e^-1); (1, 1) class 0: ln 2;
+    # torch's weighted mean: sum of w_y · CE over sum of w_y = (CE_0 + 2 CE_1 + CE_2) / (1 + 2 + 1)
+    logits = torch.tensor([[2.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    loss = multiclass_loss([1.0, 2.0])(logits, torch.tensor([0, 1, 0]))
+    by_hand = (np.log(1 + np.exp(-2)) + 2 * np.log(1 + np.exp(-1)) + np.log(2)) / 4
+    assert by_hand == pytest.approx(0.3616495, abs=1e-6) and loss.item() == pytest.approx(by_hand)

@@ -22,35 +22,34 @@ def check_conversion_by_group(answer: Any, sessions: Any, column: str) -> bool:
     answer = dict(answer.items())
     missing = sorted(set(expected.index) - set(answer))
     require(not missing, f"no rate for {missing}", f"include every value of {column!r}")
-    counts = sessions.groupby(column).size()
-    if all(math.isclose(float(answer[k]), float(counts[k])) for k in expected.index):
-        fail("those are session counts, not rates", 'take the mean of the boolean "purchased" column')
     wrong = [
         k for k in expected.index if not math.isclose(float(answer[k]), float(expected[k]), abs_tol=1e-6)
     ]
-    require(not wrong, f"wrong rate for {wrong}", 'rate = purchases / sessions, i.e. .mean() of "purchased"')
-    return True
+    if not wrong:
+        return True
+    counts = sessions.groupby(column).size()
+    if all(math.isclose(float(answer[k]), float(counts[k])) for k in expected.index):
+        fail("those are session counts, not rates", 'take the mean of the boolean "purchased" column')
+    fail(f"wrong rate for {wrong}", 'rate = purchases / sessions, i.e. .mean() of "purchased"')
 
 
 @checker
 def check_signal_probability(answer: Any, intercept: float, weight: float) -> bool:
     """``answer`` is the purchase probability sigma(intercept + weight) of a session with this one signal."""
     value = as_number(answer, "the probability")
-    base = _sigmoid(intercept)
+    if math.isclose(value, _sigmoid(intercept + weight), abs_tol=5e-3):
+        return True
     if math.isclose(value, math.exp(weight), rel_tol=1e-2):
         fail(
             "that is the factor on the odds, not the probability",
             "odds = p / (1 - p): grow them, then convert back",
         )
-    if math.isclose(value, base * math.exp(weight), rel_tol=1e-2):
+    if math.isclose(value, _sigmoid(intercept) * math.exp(weight), rel_tol=1e-2):
         fail("the weight multiplies the odds, not the probability", "turn p into odds p / (1 - p) first")
-    expected = _sigmoid(intercept + weight)
-    require(
-        math.isclose(value, expected, abs_tol=5e-3),
+    fail(
         f"{value:.3f} is not the probability of a session with only this signal",
         "the weights add in the logit: p = 1 / (1 + exp(-(intercept + weight)))",
     )
-    return True
 
 
 def _sigmoid(logit: float) -> float:

@@ -85,13 +85,13 @@ def check_label_prior(answer: Any, prior: Any) -> bool:
     require(np.size(answer) == 1, "the gap is one number", "subtract the last class's entry from the first's")
     value, prior = as_number(answer, "the gap"), np.asarray(prior, dtype=float)
     expected = float(prior[0] - prior[-1])
-    if math.isclose(value, -expected, rel_tol=1e-6) and expected != 0:
+    if math.isclose(value, expected, rel_tol=1e-6, abs_tol=1e-9):
+        return True
+    if math.isclose(value, -expected, rel_tol=1e-6):
         fail("the sign is reversed", "first class minus last class")
     if math.isclose(value, math.exp(prior[0]) - math.exp(prior[-1]), rel_tol=1e-6):
         fail("that is a difference of probabilities", "subtract the log-probabilities themselves (nats)")
-    require(
-        math.isclose(value, expected, rel_tol=1e-6, abs_tol=1e-9),
+    fail(
         f"{value:.4f} is not the gap",
         "llm_prior['zeroshot'] holds one log-probability per class, measured on the content-free inputs",
     )
-    return True

@@ -191,14 +191,14 @@ def check_token_count(answer: Any, text: str, tokenizer: Any) -> bool:
     """``answer`` is how many tokens ``tokenizer`` makes of ``text``, without ``[CLS]`` and ``[SEP]``."""
     pieces = tokenizer.tokenize(text)
     require(is_whole_number(answer), f"expected a whole number, got {answer!r}", "count the word pieces")
+    if answer == len(pieces):
+        return True
     if answer == len(pieces) + 2:
         fail("that counts [CLS] and [SEP] too", "count only the pieces of the text itself")
-    require(
-        answer == len(pieces),
+    fail(
         f"{text!r} is not {answer} tokens",
         "digits split into pieces of the vocabulary, and '$' and '.' are tokens of their own",
     )
-    return True
 
 
 @checker
@@ -210,11 +210,11 @@ def check_tokens_that_differ(answer: Any, text_a: str, text_b: str, tokenizer: A
         'tokens look like ["phone", "!"]',
     )
     expected = [token for token in tokenizer.tokenize(text_b) if token not in set(tokenizer.tokenize(text_a))]
+    if sorted(answer) == sorted(expected):
+        return True
     if any(token != token.lower() for token in answer):
         fail("the tokenizer is uncased", "it lower-cases the text before splitting: 'NEW' becomes 'new'")
-    require(
-        sorted(answer) == sorted(expected),
+    fail(
         f"{sorted(answer)} are not the tokens that differ",
         "tokenize both texts (tokenizer.tokenize) and compare the lists",
     )
-    return True
