@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 import torch
 
+from helpers.batching import TextDataset
+from helpers.inference import predict_logits
 from helpers.lpft import cross_fitted_probabilities, fit_lpft
 from helpers.training import TrainConfig
 from tiny_models import tiny_config, tiny_tokenizer, toy_task
@@ -35,6 +37,15 @@ def test_two_classes_give_probabilities_of_the_positive_class(tiny_encoder: str)
     assert result.probe_probabilities["test"].shape == (10,) and result.logits["test"].shape == (10,)
     assert result.pos_weight == pytest.approx((labels == 0).sum() / (labels == 1).sum())
     assert result.train_probe_out_of_fold.shape == (48,)
+    # The logits from the cached upper layers are the whole trained predictor's on the raw texts.
+    whole = predict_logits(
+        result.predictor, TextDataset(texts[:10], None, tiny_tokenizer(), 24), mixed_precision="no"
+    )
+    np.testing.assert_allclose(result.logits["test"], whole, atol=1e-4)
+    assert (
+        np.ptp(result.logits["test"]) > 0
+        and ((result.probe_probabilities["test"] > 0) & (result.probe_probabilities["test"] < 1)).all()
+    )
 
 
 def test_three_classes_give_one_column_per_class(tiny_encoder: str) -> None:

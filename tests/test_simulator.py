@@ -185,8 +185,14 @@ def test_parquet_cache_round_trip(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("WORKBOOK_DATA_DIR", str(tmp_path))
     first = load_world(n_users=200, seed=3)
     assert list(tmp_path.glob("world-*/sessions.parquet"))
+
+    def no_simulation(*args, **kwargs):
+        raise AssertionError("the second load must read the cache, not simulate again")
+
+    monkeypatch.setattr("helpers.sim.world.simulate", no_simulation)
     second = load_world(n_users=200, seed=3)
-    pd.testing.assert_frame_equal(first.sessions, second.sessions, check_dtype=False)
+    for name in ("catalog", "users", "sessions", "events", "reviews", "features"):
+        pd.testing.assert_frame_equal(getattr(first, name), getattr(second, name), check_dtype=False)
     dataset = to_dataset(second.sessions[["text", "purchased"]])
     assert dataset.num_rows == len(second.sessions) and dataset.column_names == ["text", "purchased"]
 
