@@ -73,4 +73,4 @@ lint: setup
 	$(VENV)/bin/ruff format --check src tests bench conftest.py
 
 clean:
-	rm -rf reports build data/cache .pytest_cache
+	rm -rf reports build models data/cache .pytest_cache

@@ -79,7 +79,7 @@ def test_report_parameters_are_checked():
         (["-p", "fit_to_outcomes", "yes"], "there is no 'sessions_path'"),
         (
             ["--sessions", FILES["sessions"], "--catalog", FILES["catalog"], "-p", "fit_to_outcomes", "yes"],
-            "have 4 purchases: fitting needs at least 50",
+            "have 5 purchases: fitting needs at least 50",
         ),
     ],
 )

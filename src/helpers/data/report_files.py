@@ -156,8 +156,13 @@ def load_report_files(
     return catalog, events, read_reviews(reviews_path, catalog) if reviews_path else None
 
 
-def write_examples(folder: Path, world, n_sessions: int = 40, n_reviews: int = 30, seed: int = 0) -> None:
-    """Small example files in the three schemas from a simulated ``world`` (how data/examples was made)."""
+def write_examples(folder: Path, world, n_sessions: int = 40, n_reviews: int = 400, seed: int = 0) -> None:
+    """Small example files in the three schemas from a simulated ``world``.
+
+    ``data/examples`` was made by ``write_examples(Path("data/examples"), load_world(3_000, seed=7,
+    pii_fraction=0.1))``: another shop than the seed-0 world the course trains on, some texts with fake
+    personal data, and enough reviews (with their reviewers) for k-anonymous category × aspect cells.
+    """
     rng = np.random.default_rng(seed)
     sessions = world.sessions.sample(n_sessions, random_state=seed)
     events = world.events[world.events["session_id"].isin(sessions["session_id"])].merge(
@@ -173,7 +178,7 @@ def write_examples(folder: Path, world, n_sessions: int = 40, n_reviews: int = 3
     folder.mkdir(parents=True, exist_ok=True)
     catalog[[*CATALOG_COLUMNS, "color", "attributes"]].to_csv(folder / "catalog.csv", index=False)
     events[[*SESSION_COLUMNS, "segment", "purchased"]].to_csv(folder / "sessions.csv", index=False)
-    reviews[["product_id", "text", "rating"]].to_csv(folder / "reviews.csv", index=False)
+    reviews[["product_id", "text", "rating", "user_id"]].to_csv(folder / "reviews.csv", index=False)
 
 
 @dataclass(frozen=True)
