@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from lightgbm import LGBMClassifier
 
 from helpers.baselines import gradient_boosting
 from helpers.errors import DataError
@@ -51,3 +52,18 @@ def test_gradient_boosting_learns_a_simple_rule() -> None:
     model = gradient_boosting(features, labels, seed=0)
     predicted = model.predict_proba(features)[:, 1]
     assert predicted[labels].mean() > predicted[~labels].mean() + 0.5
+
+
+def test_gradient_boosting_stops_early_then_refits_on_every_row() -> None:
+    rng = np.random.default_rng(1)
+    features = pd.DataFrame({"x": rng.normal(size=600), "noise": rng.normal(size=600)})
+    labels = (features["x"] + rng.normal(size=600)) > 0
+    customers = np.arange(600) // 3
+    model = gradient_boosting(features, labels, seed=0, groups=customers)
+    assert 1 <= model.n_estimators < 1000  # early stopping chose the number of trees
+    assert model.booster_.num_trees() == model.n_estimators  # the refit grew exactly that many
+    # The refit saw every row: the same settings fitted on all 600 rows predict exactly the same.
+    on_all_rows = LGBMClassifier(**model.get_params()).fit(features, labels.astype(int))
+    np.testing.assert_array_equal(model.predict_proba(features), on_all_rows.predict_proba(features))
+    on_fewer_rows = LGBMClassifier(**model.get_params()).fit(features[:480], labels[:480].astype(int))
+    assert not np.array_equal(model.predict_proba(features), on_fewer_rows.predict_proba(features))
