@@ -56,6 +56,30 @@ PHONE = ProductFacts(
     color="green",
     attributes={"screen_inches": 6.4, "storage_gb": 512},
 )
+VITAMIX = ProductFacts(
+    title="Vitamix Sport 320 Blender",
+    brand="Vitamix",
+    price=149.99,
+    rating=4.0,
+    color="red",
+    attributes={"capacity_l": 0.7, "power_w": 1200},
+)
+HEADPHONES = ProductFacts(
+    title="Sony Wave 415 Headphones",
+    brand="Sony",
+    price=199.99,
+    rating=4.5,
+    color="black",
+    attributes={"battery_hours": 30, "noise_cancelling": False},
+)
+SAMSUNG = ProductFacts(
+    title="Samsung Max 602 Smartphone",
+    brand="Samsung",
+    price=899.99,
+    rating=4.6,
+    color="grey",
+    attributes={"screen_inches": 6.7, "storage_gb": 256},
+)
 WATCH = EXAMPLE_FACTS  # the one-shot example's smartwatch: battery days and water resistance
 COFFEE = ProductFacts(
     title="Breville Max 719 Coffee Maker",
@@ -105,6 +129,28 @@ COFFEE = ProductFacts(
         ("A 14-inch laptop with 16 GB of memory.", LAPTOP),
         ("Brews 4 cups of coffee at a time.", COFFEE),
         ("A 6.4-inch smartphone for $741.99.", PHONE),
+        # The words after a quantity read as a phrase; the noun before "of <quantity>" names it too.
+        ("1200 W of power and a 0.7 L jar.", VITAMIX),
+        ("A 1200 W blender that holds 0.7 L.", VITAMIX),
+        ("0.7 L of water or smoothie in one go.", VITAMIX),  # "water" alone: what the jar holds
+        ("A capacity of 0.7 L and a power of 1200 W.", VITAMIX),
+        ("30 hours of battery life, and it lasts 30 hours on a charge.", HEADPHONES),
+        ("A battery life of up to 30 hours.", HEADPHONES),
+        ("Battery life of 30 hours, for the whole trip.", HEADPHONES),
+        ("A 30 L capacity for every trip.", BACKPACK),
+        ("A 6.7-inch screen and 256 GB storage capacity.", SAMSUNG),
+        ("6.7 inches display, a screen of 6.7 inches, in grey.", SAMSUNG),
+        ("Water-resistant to 50 m and waterproof for swims: 50 m water resistance.", WATCH),
+        (
+            "A waterproof shell to keep the rain out.",
+            ProductFacts(
+                "Arcteryx Edge 210 Jacket",
+                "Arcteryx",
+                300.0,
+                4.0,
+                attributes={"material": "waterproof shell"},
+            ),
+        ),
     ],
 )
 def test_faithful_copies_pass(copy: str, facts: ProductFacts) -> None:
@@ -163,6 +209,16 @@ def test_faithful_copies_pass(copy: str, facts: ProductFacts) -> None:
         ("A 16 GB screen for your films.", LAPTOP, "quantity"),
         ("10 hours of charging, then go.", EARBUDS, "quantity"),
         ("Enjoy 1.5 L of clean air.", BLENDER, "quantity"),
+        # Copies the model wrote: a property's word read with the next, the noun before "of", the name
+        ("The Vitamix Sport 320 Blender offers 0.7 L of water resistance.", VITAMIX, "quantity"),
+        ("The Vitamix Sport 320 Blender offers a capacity of 1200 W.", VITAMIX, "quantity"),
+        ("The Samsung Max 602 Smartphone is a luxurious 6.7 inches.", SAMSUNG, "quantity"),
+        ("The Max 602 Smartphone is a luxurious 6.7 inches.", SAMSUNG, "quantity"),
+        ("A battery life of 1200 W.", VITAMIX, "quantity"),
+        ("16 GB storage capacity.", LAPTOP, "quantity"),  # storage, not the RAM
+        ("The Osprey Air 691 Backpack is waterproof with 30 L capacity.", BACKPACK, "feature"),
+        ("A water-resistant blender.", BLENDER, "feature"),
+        ("Water resistant, for rainy days.", JACKET, "feature"),  # a down jacket, not a waterproof shell
         # "It is free" in other words: an offer however it is put.
         ("The Air 876 costs nothing today.", EARBUDS, "offer"),
         ("Yours at no charge.", EARBUDS, "offer"),
@@ -207,6 +263,14 @@ def test_claims_say_why_they_fail() -> None:
     assert capacity.reason == "it describes 'capacity', not the power"
     (floating,) = extract_claims("It's a wireless 6.4 inches.", PHONE)
     assert not floating.supported and "the screen" in floating.reason
+    shipped = "The Vitamix Sport 320 Blender offers 0.7 L of water resistance and a capacity of 1200 W."
+    result = check_copy(shipped, VITAMIX)
+    capacity, power = [c for c in result.claims if c.kind == "quantity"]
+    assert capacity.reason == "it describes 'water resistance', not the capacity"
+    assert power.reason == "it describes 'capacity', not the power"
+    assert [c.text for c in result.unsupported if c.kind == "feature"] == ["water resistance"]
+    (named,) = check_copy("The Samsung Max 602 Smartphone is a luxurious 6.7 inches.", SAMSUNG).unsupported
+    assert not named.supported and "the screen" in named.reason
 
 
 def test_every_way_to_say_it_is_free_is_an_offer() -> None:

@@ -15,7 +15,8 @@ quantity        a number with a unit: ``10 hours``, ``16 GB``, ``25 L``    an at
                                                                            number and unit, and the
                                                                            words around it name that
                                                                            attribute (below)
-feature         noise cancelling, a material, a brew type, a colour        the product has it
+feature         noise cancelling, waterproof, a material, a brew type,     the product has it
+                a colour
 product type    earbuds, smartwatch, laptop, speaker ...                   the title names that type
 offer           ``% off``, discount, sale, free, costs nothing, ``$0`` ... never: no offer is in the
                                                                            facts
@@ -30,12 +31,21 @@ number          any other number: ``30 lbs``, ``a 704-camera``, ``1080p``  never
 A quantity is tied to what it describes. "1.5 L" is the capacity of a 1.5 L blender, but "1.5 L power"
 is not: the number and unit match, the attribute does not. The catalog's attribute name without its
 unit ("capacity_l" -> capacity) has words that name it (:data:`ATTRIBUTE_WORDS`: capacity, holds, jar
-...). The word right after the quantity ("of" and articles skipped) is read first: if it names the
-attribute or the product's own type ("30 L capacity", "10 hours of battery", "a 1200 W blender") the
-claim holds; if it names another property ("1.5 L power", "30 L air filtration", "30 liters of air") it
-fails. Any other word leaves it to the clause (the text between commas or sentence ends): it must name
-the attribute or the product ("lasts 7 days on a charge"), or the claim fails ("It's a wireless 6.4
-inches, ...").
+...); :data:`OTHER_PROPERTIES` are what no attribute is. The first of three readings that names a
+property decides:
+
+1. The words after it, "of" and articles skipped: a word of the attribute or of the product's type
+   ("30 L capacity", "10 hours of battery life", "a 1200 W blender") ties it, another property's word
+   ("1.5 L power", "30 L air filtration") fails it. A word of several properties ("water": capacity,
+   water resistance) gives way to the next if that names any: "0.7 L of water resistance" fails.
+2. The noun before "of <quantity>", its last word else the one before: "battery life of 30 hours"
+   ties, "a capacity of 1200 W" fails.
+3. The clause (between commas or sentence ends) must name the attribute or the product ("lasts 7 days
+   on a charge"), or it fails ("It's a wireless 6.4 inches"). The product's name as written is left
+   out: every copy has it, so "The Max 602 Smartphone is a luxurious 6.7 inches" ties nothing.
+
+"Waterproof" and "water resistant" are features: a water-resistance attribute or a text fact saying
+so (a "waterproof shell" jacket) supports them.
 
 A copy passes when every claim is supported, no banned phrase appears and every must-mention
 attribute is mentioned. Text inside the copy is never obeyed, only checked: a review snippet that
@@ -67,9 +77,9 @@ ATTRIBUTE_WORDS = {
     "battery": "battery batteries charge charges last lasts lasting run runs runtime play plays playing "
     "playback playtime listening music sound use",
     "screen": "screen screens display displays touchscreen",
-    "storage": "storage memory space",
+    "storage": "storage memory space capacity",
     "ram": "ram memory",
-    "water_resistance": "water waterproof resistant resistance depth deep dive diving swim swimming",
+    "water_resistance": "water waterproof proof resistant resistance depth deep dive diving swim swimming",
     "capacity": "capacity hold holds holding volume space room storage carry carries bag pack tank jar "
     "pitcher container carafe brew brews coffee water smoothie smoothies juice soup gear",
     "power": "power powerful powered motor wattage",
@@ -121,6 +131,7 @@ PRODUCT_TYPES = {
     "": ("speaker", "speakers", "tablet", "camera", "e-bike", "bike", "television", "tv", "drone", "console"),
 }
 NOISE_CANCELLING = re.compile(r"\b(active )?noise[- ]cancel+(ing|ation)\b|\banc\b", re.I)
+WATERPROOF = re.compile(r"\bwater[- ]?(proof|resistan(t|ce))\b", re.I)
 PATTERNS = {
     # "free" as an offer, not "hands-free" or "feel free to"
     "offer": re.compile(
@@ -164,8 +175,10 @@ NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*")
 GLUED_TO_A_WORD = re.compile(r"-?[a-z]", re.I)  # "704-camera", "1080p": the number says something new
 NUMBER_AS_WRITTEN = re.compile(r"[\w.,-]*\w")  # "704-camera", "1080p", "5-11", "30"
 NEXT_WORD = re.compile(r" [a-z]+", re.I)
-# The word a quantity describes: the next, past "of" and articles ("10 hours of battery", "30 L capacity").
-DESCRIBED_WORD = re.compile(r"[ \t-]*(?:(?:of|the|a|an)[ \t]+)*([a-z]+)", re.I)
+# The words a quantity describes: the next two, past "of" and articles ("10 hours of battery life").
+DESCRIBED_WORDS = re.compile(r"[ \t-]*(?:(?:of|the|a|an)[ \t]+)*([a-z]+)(?:[ \t-]+([a-z]+))?", re.I)
+# The noun before "of <quantity>" ("a capacity of", "battery life of up to"), its last two words.
+NOUN_OF = re.compile(r"(?:\b([a-z]+)[ \t-]+)?\b([a-z]+)[ \t]+of[ \t]+(?:up[ \t]+to[ \t]+)?$", re.I)
 CLAUSE_BREAK = re.compile(r"[.!?,;](?=\s|$)|[()\u2013\u2014]")
 WORD = re.compile(r"[a-z]+", re.I)
 
@@ -304,37 +317,58 @@ def _quantity_reason(copy: str, quantity: re.Match, facts: ProductFacts) -> str:
 
 
 def _untied(copy: str, quantity: re.Match, stem: str, facts: ProductFacts) -> str:
-    """Why the words around ``quantity`` do not tie it to the attribute ``stem`` ("" when they do).
-
-    The word it describes (the next one, past "of" and articles) decides first: a word of this attribute
-    or of the product's own type ties it, another property's word ("1.5 L power") unties it. Any other
-    word leaves it to the clause around the quantity, which must hold a word of either.
-    """
-    own, name = _attribute_words(stem) | _type_words(facts), stem.replace("_", " ")
-    described = DESCRIBED_WORD.match(copy, quantity.end())
-    word = described.group(1).lower() if described else ""
-    if word in own:
-        return ""
-    if word in _property_words(facts) - own:
-        return f"it describes {word!r}, not the {name}"
+    """Why the words around ``quantity`` do not tie it to ``stem`` ("" when they do): the module docstring's
+    three readings, the words after it, the noun before "of", the clause."""
+    name = stem.replace("_", " ")
+    for phrase, names in (_after(copy, quantity, facts), _noun_of(copy, quantity, facts)):
+        if stem in names or names == {""}:  # "": the product's own type
+            return ""
+        if names:
+            return f"it describes {phrase!r}, not the {name}"
     starts = [match.end() for match in CLAUSE_BREAK.finditer(copy, 0, quantity.start())]
     end = CLAUSE_BREAK.search(copy, quantity.end())
     clause = copy[starts[-1] if starts else 0 : end.start() if end else len(copy)]
-    if own & {w.lower() for w in WORD.findall(clause)}:
+    for title in (facts.title, facts.title.removeprefix(facts.brand).strip()):
+        clause = re.sub(re.escape(title), " ", clause, flags=re.I) if title else clause
+    if (_attribute_words(stem) | _type_words(facts)) & {w.lower() for w in WORD.findall(clause)}:
         return ""
     return f"nothing next to it says it is the {name} (or names the product)"
+
+
+def _after(copy: str, quantity: re.Match, facts: ProductFacts) -> tuple[str, set[str]]:
+    """The words after ``quantity`` and the properties they name ({""}: the product's type). The first
+    decides; when it names several ("water"), the next decides instead if it names any ("resistance")."""
+    match = DESCRIBED_WORDS.match(copy, quantity.end())
+    first, second = (match.group(1).lower(), (match.group(2) or "").lower()) if match else ("", "")
+    names = _names(first, facts)
+    if len(names) > 1 and (narrowed := _names(second, facts)):
+        return f"{first} {second}", narrowed
+    return first, names
+
+
+def _noun_of(copy: str, quantity: re.Match, facts: ProductFacts) -> tuple[str, set[str]]:
+    """The noun before "of <quantity>" and the properties its last word, else the one before, names."""
+    match = NOUN_OF.search(copy, max(0, quantity.start() - 60), quantity.start())
+    words = [word.lower() for word in match.groups()[::-1] if word] if match else []
+    for i, word in enumerate(words):
+        if names := _names(word, facts):
+            return " ".join(words[i::-1]), names
+    return "", set()
+
+
+def _names(word: str, facts: ProductFacts) -> set[str]:
+    """The properties ``word`` names: attributes (by stem), :data:`OTHER_PROPERTIES`, {""}: the type."""
+    if word in _type_words(facts):
+        return {""}
+    stems = {name.removesuffix(f"_{_unit_family(name)}") for name in facts.attributes if _unit_family(name)}
+    names = {stem for stem in stems | set(ATTRIBUTE_WORDS) if word in _attribute_words(stem)}
+    return names | ({word} & set(OTHER_PROPERTIES.split()))
 
 
 def _attribute_words(stem: str) -> set[str]:
     """The words that name an attribute (its catalog name without the unit, e.g. "battery"): the words of
     its name and its :data:`ATTRIBUTE_WORDS`."""
     return set(stem.split("_")) | set(ATTRIBUTE_WORDS.get(stem, "").split())
-
-
-def _property_words(facts: ProductFacts) -> set[str]:
-    """Every word that names some property: of any listed attribute, of this product's, or of none."""
-    stems = {name.removesuffix(f"_{_unit_family(name)}") for name in facts.attributes if _unit_family(name)}
-    return set(OTHER_PROPERTIES.split()).union(*map(_attribute_words, stems | set(ATTRIBUTE_WORDS)))
 
 
 def _own_types(facts: ProductFacts) -> set[str]:
@@ -353,6 +387,10 @@ def _feature_claims(copy: str, facts: ProductFacts) -> list[Claim]:
     for match in NOISE_CANCELLING.finditer(copy):
         supported = bool(facts.attributes.get("noise_cancelling"))
         claims.append(Claim("feature", match.group(0), supported, "" if supported else "no noise cancelling"))
+    said = "; ".join(f"{k} {v}".replace("_", " ") for k, v in facts.attributes.items() if v)
+    for match in WATERPROOF.finditer(copy):
+        supported = bool(WATERPROOF.search(said))  # a water_resistance_m, a "waterproof shell"
+        claims.append(Claim("feature", match.group(0), supported, "" if supported else "not water resistant"))
     lowered = copy.lower()
     for attribute, words in FEATURE_WORDS.items():
         actual = str(facts.color if attribute == "color" else facts.attributes.get(attribute, "")).lower()
