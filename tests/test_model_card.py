@@ -40,6 +40,16 @@ def test_card_has_every_section_and_the_metrics_with_intervals():
     assert "<table>" in card_html(card) and "<h2>Metrics</h2>" in card_html(card)
 
 
+def test_numbers_of_other_parts_of_a_report_are_kept_out_of_the_models_metrics():
+    copy = MetricLine("share of target segments with a checked copy", 0.667)
+    card = model_card(_content(other_metrics=[copy]))
+    metrics, other = card.split("## Other parts of the report")
+    assert "| ROC-AUC | 0.812 |" in metrics.split("## Metrics")[1] and "checked copy" not in metrics
+    assert "Not metrics of this model" in other
+    assert "| share of target segments with a checked copy | 0.667 |" in other
+    assert "## Other parts of the report" not in model_card(_content())
+
+
 def test_metric_line_reads_recorded_metrics_and_their_intervals():
     line = metric_line({"auc": 0.8, "auc_low": 0.7, "auc_high": 0.9}, "auc", "AUC")
     assert (line.value, line.low, line.high) == (0.8, 0.7, 0.9)

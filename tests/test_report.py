@@ -73,6 +73,7 @@ def test_report_parameters_are_checked():
     ("arguments", "message"),
     [
         (["-p", "budget", "-5"], "budget"),
+        (["-p", "currency", "US dollars"], "parameter 'currency'"),
         (["--sessions", FILES["sessions"]], "go together"),
         (["--sessions", FILES["sessions"], "--catalog", "missing.csv"], "missing.csv"),
         (["-p", "fit_to_outcomes", "maybe"], "fit_to_outcomes"),

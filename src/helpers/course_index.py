@@ -57,8 +57,8 @@ HEADLINES: dict[str, str] = {
         " {random_driver_hit_rate:.2f}"
     ),
     "09_marketing_report": (
-        "audience of {audience_size:,.0f} customers, expected profit {expected_profit:,.0f}; "
-        "{copy_pass_rate:.0%} of target segments with a checked copy"
+        "audience of {audience_size:,.0f} customers, expected margin minus contact costs "
+        "{expected_profit:,.0f}; {copy_pass_rate:.0%} of target segments with a checked copy"
     ),
 }
 

@@ -1,7 +1,8 @@
 """A model card (Mitchell et al., 2019) written from the metrics a run recorded, never typed by hand.
 
 :func:`model_card` returns Markdown: what the model is, the data it learnt from, intended and
-out-of-scope uses, a table of metrics with confidence intervals, limitations and privacy measures.
+out-of-scope uses, a table of the model's metrics with confidence intervals, limitations, privacy
+measures and, under a heading of their own, numbers of other parts of a report that are not the model's.
 Every piece of text goes through :func:`helpers.pii.redact` on the way out, so an example review or
 query quoted in a card cannot leak personal data, whatever the caller passed in.
 :func:`card_html` renders the Markdown for a report.
@@ -58,10 +59,18 @@ class CardContent:
     limitations: Sequence[str]
     privacy: Sequence[str]
     examples: Sequence[str] = field(default_factory=list)  # quoted inputs; redacted like everything else
+    # Numbers a report shows beside the model's (a privacy attack, copy checks): not metrics of this model,
+    # so they get a table of their own under "Other parts of the report".
+    other_metrics: Sequence[MetricLine] = field(default_factory=list)
 
 
 def _bullets(items: Sequence[str]) -> str:
     return "\n".join(f"- {redact(item)}" for item in items)
+
+
+def _table(metrics: Sequence[MetricLine]) -> str:
+    rows = "\n".join("| {} | {} | {} | {} |".format(redact(m.name), *m.cells()) for m in metrics)
+    return "| metric | value | 95 % interval | note |\n|---|---|---|---|\n" + rows
 
 
 def model_card(content: CardContent) -> str:
@@ -71,7 +80,6 @@ def model_card(content: CardContent) -> str:
     "- Ava Rossi" is found at the end of its text, not before a closing backtick), and the assembled
     sections once more.
     """
-    rows = "\n".join("| {} | {} | {} | {} |".format(redact(m.name), *m.cells()) for m in content.metrics)
     parts = [
         f"# Model card: {redact(content.title)}",
         redact(content.summary),
@@ -82,12 +90,18 @@ def model_card(content: CardContent) -> str:
         "## Out of scope",
         _bullets(content.out_of_scope),
         "## Metrics",
-        "| metric | value | 95 % interval | note |\n|---|---|---|---|\n" + rows,
+        _table(content.metrics),
         "## Limitations",
         _bullets(content.limitations),
         "## Privacy measures",
         _bullets(content.privacy),
     ]
+    if content.other_metrics:
+        parts += [
+            "## Other parts of the report",
+            "Not metrics of this model: numbers of other steps, shown here to keep them with the card.",
+            _table(content.other_metrics),
+        ]
     if content.examples:
         parts += ["## Example inputs", "\n".join(f"- `{redact(example)}`" for example in content.examples)]
     return "\n\n".join(redact(part) for part in parts) + "\n"

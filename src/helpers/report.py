@@ -21,6 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from helpers.campaign import check_currency
 from helpers.data.report_files import check_report_parameters, load_report_files
 from helpers.errors import DataError, ParameterError
 from helpers.paths import repo_root, reports_dir, reports_dir_set_to
@@ -59,6 +60,8 @@ def report_parameters(args: argparse.Namespace) -> dict:
     check_report_parameters(
         **business, sessions_path=args.sessions, catalog_path=args.catalog, reviews_path=args.reviews
     )
+    if "currency" in parameters:
+        check_currency(parameters["currency"])
     if args.sessions:
         load_report_files(args.sessions, args.catalog, args.reviews)
     return parameters
