@@ -92,3 +92,22 @@ def test_top_complaints_count_negative_mentions_and_show_the_surest_one() -> Non
     assert top.loc["earbuds", "aspect"] == "battery" and top.loc["earbuds", "complaints"] == 3
     assert top.loc["earbuds", "example"] == "battery died in a day"  # not the first, the surest
     assert top.loc["earbuds", "example_positive"] == pytest.approx(0.02)
+
+
+def test_category_aspect_sentiment_is_the_share_read_positive() -> None:
+    mentions = pd.DataFrame(
+        {
+            "aspect": ["battery"] * 4 + ["fit"] * 2,
+            "positive": [0.9, 0.6, 0.5, 0.1, 0.8, 0.7],
+            "category": ["earbuds"] * 4 + ["earbuds", "jackets"],
+        }
+    )
+    grid = asp.category_aspect_sentiment(mentions, min_mentions=1)
+    # 0.5 counts as positive (top_complaints takes < 0.5); the mean probability would be 0.525
+    assert grid.loc["earbuds", "battery"] == pytest.approx(0.75)
+    assert grid.loc["earbuds", "fit"] == 1.0 and grid.loc["jackets", "fit"] == 1.0
+    assert np.isnan(grid.loc["jackets", "battery"])  # no mention: empty
+    sparse = asp.category_aspect_sentiment(mentions, min_mentions=2)
+    assert sparse.loc["earbuds", "battery"] == pytest.approx(0.75) and np.isnan(sparse.loc["earbuds", "fit"])
+    complaints = asp.top_complaints(mentions.assign(clause="c"))
+    assert complaints.loc["earbuds", "complaints"] == round(4 * (1 - grid.loc["earbuds", "battery"]))

@@ -77,11 +77,13 @@ def test_event_spans_rebuild_the_session_text(drivers, world):
 def test_integrated_gradients_are_complete():
     model, tokenizer = tiny_predictor(pooling="mean", dropout=0.0), tiny_tokenizer()
     text = "searched phone buy cart"
-    scores, offsets, delta = integrated_gradients(model, tokenizer, text, n_steps=64)
+    scores, offsets, delta, change = integrated_gradients(model, tokenizer, text, n_steps=64)
     baseline_text = " ".join(["[PAD]"] * 4)
     difference = _logit(model, tokenizer, text) - _logit(model, tokenizer, baseline_text)
+    assert change == pytest.approx(difference, abs=1e-5)  # f(x) - f(baseline), as returned
     assert len(scores) == len(offsets) == 6 and offsets[0] == (0, 0)
     assert scores.sum() == pytest.approx(difference, abs=max(delta, 1e-4) + 1e-4)
+    assert abs(scores.sum() - change) == pytest.approx(delta, abs=1e-4)  # the delta is that gap
     assert delta < 0.05
 
 

@@ -90,6 +90,8 @@ def test_dp_training_spends_the_target_epsilon_and_still_learns():
     x, y = _separable(400, 0)
     head = train_private_head(x, y, 2.0, 1e-4, epochs=5, batch_size=50, learning_rate=0.05, hidden=0)
     assert abs(head.epsilon - 2.0) < 0.05 and head.noise_multiplier > 0.3
+    assert head.sample_rate == pytest.approx(50 / 400)  # q = batch / examples: 8 Poisson batches per epoch
+    assert head.steps == pytest.approx(5 * 8, abs=2)  # about epochs / q (an empty Poisson batch is skipped)
     test_x, test_y = _separable(400, 1)
     assert ((head.probabilities(test_x) > 0.5) == test_y).mean() > 0.7
 
@@ -98,7 +100,7 @@ def test_non_private_training_is_the_same_loop_without_noise_and_reproducible():
     x, y = _separable(200, 0)
     first = train_private_head(x, y, None, 1e-4, epochs=3, batch_size=32, hidden=16, seed=3)
     second = train_private_head(x, y, None, 1e-4, epochs=3, batch_size=32, hidden=16, seed=3)
-    assert first.epsilon == float("inf") and first.noise_multiplier == 0.0
+    assert first.epsilon == float("inf") and first.noise_multiplier == 0.0 and np.isnan(first.sample_rate)
     np.testing.assert_array_equal(first.logits(x), second.logits(x))
 
 

@@ -149,8 +149,11 @@ def score_aspects(reviews: pd.DataFrame, table: pd.DataFrame) -> dict[str, float
 
 def category_aspect_sentiment(mentions: pd.DataFrame, min_mentions: int = 5) -> pd.DataFrame:
     """Share of positive mentions per category (rows) and aspect (columns) from an :func:`aspect_table`
-    with a ``category`` column; cells with fewer than ``min_mentions`` mentions are left empty (NaN)."""
-    grid = mentions.groupby(["category", "aspect"])["positive"].agg(["mean", "size"])
+    with a ``category`` column: the share of mentions whose ``positive`` probability is at least 0.5
+    (the complement of :func:`top_complaints`' count, which takes those below 0.5), not the mean
+    probability. Cells with fewer than ``min_mentions`` mentions are left empty (NaN)."""
+    read_positive = mentions.assign(read_positive=mentions["positive"] >= 0.5)
+    grid = read_positive.groupby(["category", "aspect"])["read_positive"].agg(["mean", "size"])
     return grid["mean"].where(grid["size"] >= min_mentions).unstack()
 
 

@@ -8,9 +8,11 @@ gradient. Batches are drawn by **Poisson sampling** (each example joins a batch 
 ``q = batch_size / n``). The **accountant** (Rényi DP, ``accountant="rdp"``) turns ``(sigma, q,
 steps)`` into the guarantee ``(epsilon, delta)``: for any two training sets that differ in one
 example and any set ``S`` of outcomes, ``P[train(D) in S] <= e ** epsilon * P[train(D') in S] + delta``.
-The unit is one *example* (here one session): a customer with ``k`` sessions is protected at about
-``k * epsilon`` (group privacy), unless the data holds one example per customer. Opacus searches the
-``sigma`` that spends exactly the target epsilon over the planned epochs.
+The unit is one *example*. For a customer with ``k`` examples the guarantee is only that of a group
+of ``k`` (group privacy): ``(k * epsilon, k * e ** ((k - 1) * epsilon) * delta)``, far weaker, so
+notebook 08 trains on one example per customer (one record is one customer). Opacus searches the
+``sigma`` that spends exactly the target epsilon over the planned epochs, at the sampling rate
+``q = 1 / len(loader)`` (about ``batch_size / n``) that its Poisson loader also draws with.
 
 Why a separate loop from :mod:`helpers.training`: the guarantee rests on Poisson batches, per-example
 clipping and the noise, which Opacus's data loader and optimizer provide; the engine's length-bucketed
@@ -46,6 +48,7 @@ class PrivateHead:
     delta: float
     noise_multiplier: float  # sigma; 0 without privacy
     steps: int
+    sample_rate: float = float("nan")  # q of the Poisson batches the accountant counted; NaN without privacy
 
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:
         """Purchase probabilities for pooled vectors, shape (examples,)."""
@@ -114,7 +117,10 @@ def train_private_head(
     module = getattr(model, "_module", model)  # Opacus wraps the model in a GradSampleModule
     spent = engine.get_epsilon(delta) if engine is not None else float("inf")
     sigma = optimizer.noise_multiplier if engine is not None else 0.0
-    return PrivateHead(module, float(spent), delta, float(sigma), steps)
+    rates = {rate for _, rate, _ in engine.accountant.history} if engine is not None else {float("nan")}
+    if len(rates) != 1:
+        raise RuntimeError(f"the accountant counted steps at several sampling rates: {sorted(rates)}")
+    return PrivateHead(module, float(spent), delta, float(sigma), steps, float(rates.pop()))
 
 
 @contextmanager

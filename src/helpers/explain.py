@@ -3,7 +3,8 @@
 * :func:`integrated_gradients` (Captum): the logit's change from a baseline text (every word piece
   replaced by ``[PAD]``, ``[CLS]`` and ``[SEP]`` kept) to the real one, split over the word pieces by
   integrating the gradient along the straight path between their embeddings. The pieces' scores add
-  up to the logit difference (up to the integral's approximation error, the *convergence delta*).
+  up to the logit difference (up to the integral's approximation error, the *convergence delta*,
+  which it returns beside that difference, its scale).
 * :func:`attention_rollout` (Abnar & Zuidema, 2020): multiply the layers' head-averaged attention
   maps, each mixed half-and-half with the identity for the residual connection, and average the
   rows the pooled vector averages. It says where information flowed, not what it did to the logit.
@@ -106,12 +107,13 @@ def _encode(tokenizer, text: str, max_length: int, model):
 
 def integrated_gradients(
     model, tokenizer, text: str, n_steps: int = 16, max_length: int = 256
-) -> tuple[np.ndarray, list[tuple[int, int]], float]:
+) -> tuple[np.ndarray, list[tuple[int, int]], float, float]:
     """Integrated-gradients score of every token of ``text`` for the predictor's logit.
 
-    Returns ``(scores, offsets, delta)``: one score per token (summed over the embedding dimensions),
-    each token's character span (``(0, 0)`` for special tokens), and the convergence delta (the
-    completeness error: the scores' sum minus the logit difference to the baseline).
+    Returns ``(scores, offsets, delta, change)``: one score per token (summed over the embedding
+    dimensions), each token's character span (``(0, 0)`` for special tokens), the convergence delta
+    (the completeness error: ``|scores' sum - change|``) and ``change``, the logit difference
+    ``f(text) - f(baseline)`` the scores should add up to. ``delta / |change|`` is the error's scale.
     """
     from captum.attr import LayerIntegratedGradients
 
@@ -133,7 +135,10 @@ def integrated_gradients(
         internal_batch_size=n_steps,
         return_convergence_delta=True,
     )
-    return attributions.sum(-1)[0].detach().float().cpu().numpy(), offsets, float(delta.abs().item())
+    with torch.no_grad():
+        change = (logit(ids, mask) - logit(baseline, mask)).float().item()
+    scores = attributions.sum(-1)[0].detach().float().cpu().numpy()
+    return scores, offsets, float(delta.abs().item()), float(change)
 
 
 def attention_rollout(
