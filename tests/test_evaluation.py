@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import average_precision_score, roc_auc_score
+from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
 
 from helpers import evaluation as ev
 from helpers.errors import DataError
@@ -181,3 +181,15 @@ def test_cluster_bootstrap_moves_a_customers_rows_together() -> None:
     assert paired["low"] > 0
     with pytest.raises(DataError, match="one id per row"):
         ev.bootstrap_ci(ev.roc_auc, labels, scores, 10, groups=customers[:5])
+
+
+def test_paired_bootstrap_takes_several_classes_when_told() -> None:
+    rng = np.random.default_rng(0)
+    labels = np.arange(300) % 3
+    perfect, guessed = labels.copy(), rng.integers(0, 3, 300)
+    macro_f1 = lambda y, p: f1_score(y, p, average="macro", labels=[0, 1, 2])  # noqa: E731
+    result = ev.paired_bootstrap(macro_f1, labels, perfect, guessed, n_resamples=200, n_classes=3)
+    assert result["difference"] == pytest.approx(1.0 - f1_score(labels, guessed, average="macro"))
+    assert 0 < result["low"] <= result["difference"] <= result["high"]
+    with pytest.raises(DataError, match="0/1"):
+        ev.paired_bootstrap(macro_f1, labels, perfect, guessed, n_resamples=10)  # three classes, told two

@@ -32,14 +32,16 @@ from helpers.errors import DataError
 Scorer = Callable[[np.ndarray, np.ndarray], float]
 
 
-def _check(labels, scores) -> tuple[np.ndarray, np.ndarray]:
-    """Labels as 0/1 ints and scores as floats, of one length, with both classes present."""
+def _check(labels, scores, n_classes: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Labels as ints (0/1, or 0 … ``n_classes`` − 1) and scores as floats, finite and of one length."""
     y = np.asarray(labels).astype(int).ravel()
     s = np.asarray(scores, dtype=float).ravel()
     if len(y) != len(s) or len(y) == 0:
         raise DataError(f"labels ({len(y)}) and scores ({len(s)}) must be non-empty and of one length")
-    if not np.isin(y, (0, 1)).all():
-        raise DataError("labels must be 0/1 (or False/True)")
+    if not np.isin(y, np.arange(n_classes)).all():
+        raise DataError(
+            "labels must be 0/1 (or False/True)" if n_classes == 2 else f"labels must be 0 … {n_classes - 1}"
+        )
     if not np.isfinite(s).all():
         raise DataError("scores must be finite numbers (no NaN or inf)")
     return y, s
@@ -263,14 +265,16 @@ def bootstrap_ci(
     level: float = 0.95,
     seed: int = 0,
     groups=None,
+    n_classes: int = 2,
 ) -> tuple[float, float, float]:
     """``(estimate, low, high)``: the metric and its percentile bootstrap interval over resampled rows.
 
     Resamples that miss a class are drawn again (AUC needs both). When several rows belong to one
     customer (or review one product), pass their ids as ``groups``: whole groups are resampled, so the
     interval is not made too narrow by counting one customer's sessions as independent evidence.
+    ``n_classes`` > 2 takes labels 0 … K−1 (and predicted classes as scores) for classification metrics.
     """
-    y, s = _check(labels, scores)
+    y, s = _check(labels, scores, n_classes)
     draws = _resample_indices(y, n_resamples, seed, groups)
     values = np.array([metric(y[idx], s[idx]) for idx in draws])
     low, high = np.quantile(values, [(1 - level) / 2, (1 + level) / 2])
@@ -299,16 +303,18 @@ def paired_bootstrap(
     level: float = 0.95,
     seed: int = 0,
     groups=None,
+    n_classes: int = 2,
 ) -> dict[str, float]:
     """Does model A beat model B on the same test set? The difference ``metric(A) − metric(B)``.
 
     Both models are scored on the same resampled customers each time, so what the customers have in
     common cancels. Returns the observed ``difference``, its interval (``low``, ``high``) and
     ``p_value``: twice the share of resamples on the other side of zero (two-sided, at least
-    1 / n_resamples). ``groups`` resamples whole customers or products, as in :func:`bootstrap_ci`.
+    1 / n_resamples). ``groups`` resamples whole customers or products, and ``n_classes`` takes labels
+    0 … K−1, as in :func:`bootstrap_ci`.
     """
-    y, a = _check(labels, scores_a)
-    _, b = _check(labels, scores_b)
+    y, a = _check(labels, scores_a, n_classes)
+    _, b = _check(labels, scores_b, n_classes)
     if len(a) != len(b):
         raise DataError("both models must score the same customers")
     draws = _resample_indices(y, n_resamples, seed, groups)
@@ -340,12 +346,13 @@ def bootstrap_units(groups, n: int) -> np.ndarray:
 
 
 def _resample_indices(labels: np.ndarray, n_resamples: int, seed: int, groups=None) -> list[np.ndarray]:
-    """Row indices of ``n_resamples`` bootstrap samples that hold both classes.
+    """Row indices of ``n_resamples`` bootstrap samples that hold every class of ``labels``.
 
     With ``groups`` (see :func:`bootstrap_units`) whole groups are drawn with replacement and bring all
     their rows (a cluster bootstrap); without, every row is its own unit.
     """
-    if len(np.unique(labels)) < 2:
+    n_present = len(np.unique(labels))
+    if n_present < 2:
         raise DataError("the test set needs both buyers and non-buyers to bootstrap a ranking metric")
     rng = np.random.default_rng(seed)
     members = None  # without groups a unit is a row: the drawn units are the row indices
@@ -358,7 +365,7 @@ def _resample_indices(labels: np.ndarray, n_resamples: int, seed: int, groups=No
     while len(draws) < n_resamples:
         picked = rng.integers(0, n_units, n_units)
         idx = picked if members is None else np.concatenate([members[i] for i in picked])
-        if 0 < labels[idx].sum() < len(idx):
+        if len(np.unique(labels[idx])) == n_present:
             draws.append(idx)
     return draws
 
