@@ -16,7 +16,13 @@ from helpers.batching import (
     padding_waste,
 )
 from helpers.objectives import pos_weight_for
-from helpers.predictor import Predictor, load_predictor, save_predictor
+from helpers.predictor import (
+    Predictor,
+    load_predictor,
+    save_calibration,
+    save_predictor,
+    saved_calibration,
+)
 from tiny_models import tiny_predictor, tiny_tokenizer, toy_task
 
 
@@ -191,3 +197,18 @@ def test_freezing_lower_layers_keeps_them_fixed_during_training(dataset: TextDat
     assert not torch.equal(after["head.weight"], before["head.weight"])
     with pytest.raises(ValueError, match="n_layers"):
         model.freeze_lower_layers(n_layers + 1)
+
+
+def test_a_calibration_lives_beside_its_predictor_and_dies_with_it(tmp_path, tokenizer) -> None:
+    folder = save_predictor(tiny_predictor("mean", seed=5), tokenizer, tmp_path / "predictor")
+    assert saved_calibration(folder) == {}
+    save_calibration(folder, 1.7, 1.2, "500 validation sessions")
+    assert saved_calibration(folder) == {
+        "temperature": 1.7,
+        "shift": 1.2,
+        "fitted_on": "500 validation sessions",
+    }
+    save_predictor(tiny_predictor("mean", seed=6), tokenizer, folder)  # a new model in the same folder
+    assert saved_calibration(folder) == {}
+    with pytest.raises(FileNotFoundError, match="not a saved predictor"):
+        save_calibration(tmp_path / "nothing", 1.0, 0.0, "")

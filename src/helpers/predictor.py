@@ -30,6 +30,7 @@ from helpers.model_registry import count_parameters, load_encoder
 
 POOLINGS = ("pooler", "mean")
 CONFIG_FILE = "predictor.json"
+CALIBRATION_FILE = "calibration.json"
 HEAD_FILE = "head.safetensors"
 ENCODER_FOLDER = "encoder"
 TOKENIZER_FOLDER = "tokenizer"
@@ -180,6 +181,28 @@ def saved_training(path: str | Path) -> dict:
     """The ``training`` record a predictor was saved with (empty when there is none or no predictor)."""
     config = Path(path) / CONFIG_FILE
     return json.loads(config.read_text()).get("training", {}) if config.exists() else {}
+
+
+def save_calibration(path: str | Path, temperature: float, shift: float, fitted_on: str) -> Path:
+    """Keep a calibration ``sigmoid((logit - shift) / temperature)`` beside the predictor saved at ``path``.
+
+    Notebook 05 fits it on validation sessions; the report (notebook 09) applies it. Saving the predictor
+    again replaces its folder and this file with it, so a calibration never outlives its model.
+    """
+    folder = Path(path)
+    if not (folder / CONFIG_FILE).exists():
+        raise FileNotFoundError(f"{folder} is not a saved predictor (no {CONFIG_FILE})")
+    record = {"temperature": float(temperature), "shift": float(shift), "fitted_on": fitted_on}
+    staging = folder / f"{CALIBRATION_FILE}.tmp"
+    staging.write_text(json.dumps(record, indent=2))
+    staging.replace(folder / CALIBRATION_FILE)  # readers see the old file or the new, never half of one
+    return folder / CALIBRATION_FILE
+
+
+def saved_calibration(path: str | Path) -> dict:
+    """The calibration saved beside a predictor (``temperature``, ``shift``, ``fitted_on``); {} when none."""
+    file = Path(path) / CALIBRATION_FILE
+    return json.loads(file.read_text()) if file.exists() else {}
 
 
 def matching_predictor(path: str | Path, **wanted) -> tuple[Predictor | None, str]:
