@@ -103,6 +103,22 @@ def test_reviews_custom_columns_and_conflicts(tmp_path: Path) -> None:
         ("tweets.tsv", "content\tpolarity\ngreat\t1\nmeh\t0\nawful\t-1\n", ["pos", "neu", "neg"]),
         # both a rating and a label: the rating wins
         ("both.csv", "text,label,rating\nnice,0,5\n", ["pos"]),
+        # Women's clothing reviews: names with spaces and capitals; the count column is not the text
+        (
+            "clothing.csv",
+            "Clothing ID,num_reviews,Title,Review Text,Rating\n7,2,Cute,Fits well,5\n8,4,No,Tore,2\n",
+            ["pos", "neg"],
+        ),
+        # Datafiniti-like dotted names: the last word says the role
+        (
+            "datafiniti.csv",
+            "reviews.date,reviews.rating,reviews.text\n2017-01-01,4,Handy\n2017-02-01,1,Dead\n",
+            ["pos", "neg"],
+        ),
+        # airline tweets: the label column is named "airline_sentiment"
+        ("tweets.csv", "tweet_id,airline_sentiment,text\n1,negative,late\n2,neutral,ok\n", ["neg", "neu"]),
+        # Flipkart-like: "Review" and "Rate"
+        ("flipkart.csv", "Review,Rate,Summary\nGood phone,5,Nice\nBad,1,Meh\n", ["pos", "neg"]),
     ],
 )
 def test_columns_found_by_their_usual_names(
@@ -112,7 +128,7 @@ def test_columns_found_by_their_usual_names(
     path.write_text(content)
     reviews, _ = load_reviews(path)
     assert reviews["sentiment"].tolist() == expected
-    assert reviews["text"].str.len().gt(0).all()
+    assert reviews["text"].str.len().gt(0).all() and not reviews["text"].str.isdigit().any()
 
 
 def test_label_conventions_keep_numbers_and_words(tmp_path: Path) -> None:

@@ -73,8 +73,15 @@ KNOWN_COLUMNS: dict[str, tuple[str, ...]] = {
         "comment",
         "sentence",
     ),
-    "rating": ("rating", "stars", "star_rating", "overall", "score", "review_score"),
+    "rating": ("rating", "stars", "star_rating", "overall", "score", "review_score", "rate"),
     "label": ("label", "sentiment", "polarity", "class", "target"),
+}
+# Failing those, a column named by more words whose last one says the role. Not "reviews" (counts such as
+# "num_reviews") or "score" ("helpfulness_score"): those name numbers that are not the review or its stars.
+KNOWN_LAST_WORDS: dict[str, tuple[str, ...]] = {
+    "text": ("text", "review", "content", "body", "comment"),
+    "rating": ("rating", "stars"),
+    "label": ("label", "sentiment", "polarity"),
 }
 _BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
 SENTIMENT_BY_STARS = {1: "neg", 2: "neg", 3: "neu", 4: "pos", 5: "pos"}
@@ -305,10 +312,24 @@ def _review_settings(path: Path, preset: str | None, overrides: ReviewPreset) ->
     )
 
 
+def _plain_name(column: str) -> str:
+    """A column name by its words: ``"Review Text"`` -> ``review_text``."""
+    return re.sub(r"[^0-9a-z]+", "_", str(column).lower()).strip("_")
+
+
 def _known_column(columns: Sequence[str], role: str) -> str | None:
-    """The first name of ``KNOWN_COLUMNS[role]`` that ``columns`` has (ignoring case), as spelled there."""
-    by_name = {name.lower(): name for name in reversed(columns)}
-    return next((by_name[name] for name in KNOWN_COLUMNS[role] if name in by_name), None)
+    """The column of ``columns`` that plays ``role``, as spelled there; None when there is none.
+
+    Names are compared by their words (:func:`_plain_name`: case and separators ignored). The first name
+    of ``KNOWN_COLUMNS[role]`` that a column has wins; failing that, the first column whose last word is
+    one of ``KNOWN_LAST_WORDS[role]`` (``reviews.rating``, ``airline_sentiment``, ``Customer Review``).
+    """
+    by_name = {_plain_name(name): name for name in reversed(columns)}
+    exact = next((by_name[name] for name in KNOWN_COLUMNS[role] if name in by_name), None)
+    last_word = KNOWN_LAST_WORDS[role]
+    return exact or next(
+        (name for name in columns if _plain_name(name).rsplit("_", 1)[-1] in last_word), None
+    )
 
 
 def _with_known_columns(
