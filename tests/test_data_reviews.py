@@ -155,6 +155,24 @@ def test_label_conventions_keep_numbers_and_words(tmp_path: Path) -> None:
     assert reviews["sentiment"].tolist() == ["neg", "neu"] and "-1/0/1" in report.sentiment_from
 
 
+def test_a_json_array_of_reviews_is_read_with_the_line_of_each_record(tmp_path: Path) -> None:
+    path = tmp_path / "reviews.json"
+    path.write_text('[\n {"text": "good", "rating": 5},\n\n {"text": "bad",\n  "rating": 1}\n]\n')
+    reviews, _ = load_reviews(path)
+    assert reviews[["line", "sentiment"]].values.tolist() == [[2, "pos"], [4, "neg"]]
+    path.write_text('[{"text": "a", "rating": 5}, {"text": "b", "rating": 2}]')  # all on one line
+    assert load_reviews(path)[0]["sentiment"].tolist() == ["pos", "neg"]
+    for content, message in (
+        ('[{"text": "a", "rating": 5}\n {"text": "b", "rating": 1}]', r"line 2: invalid JSON \(expected ','"),
+        ('[{"text": "a", "rating": 5},\n "b"]', r"line 2: expected a JSON object, got str"),
+        ('[{"text": "a", "rating": 5},\n {"text": }]', r"line 2: invalid JSON"),
+        ("[]", r"no JSON records"),
+    ):
+        path.write_text(content)
+        with pytest.raises(DataError, match=message):
+            load_reviews(path)
+
+
 def test_jsonl_without_a_preset_reports_a_bad_first_record_by_its_line(tmp_path: Path) -> None:
     path = tmp_path / "reviews.jsonl"
     for content, message in (

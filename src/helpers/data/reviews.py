@@ -1,6 +1,7 @@
 """Review files: Amazon Reviews 2023, the Amazon Alexa reviews, UCI Sentiment Labelled Sentences, or your own.
 
-:func:`load_reviews` reads reviews from CSV, TSV, JSON Lines or ``sentence<TAB>label`` files, with
+:func:`load_reviews` reads reviews from CSV, TSV, JSON (Lines, or one array of objects) or
+``sentence<TAB>label`` files, with
 presets (:data:`REVIEW_PRESETS`) for the three public data sets, checks the ratings or labels, cleans
 the texts and returns a :class:`ReviewReport` of what it dropped. :func:`stars_to_sentiment` is the one
 mapping from star ratings to the sentiment classes ``neg``/``neu``/``pos``, shared with the simulator.
@@ -126,21 +127,57 @@ class ReviewReport:
         return self.summary()
 
 
+_JSON = json.JSONDecoder()
+_SPACE = re.compile(r"\s*")
+
+
+def _decode(path: Path, number: int, text: str, start: int = 0) -> tuple[dict[str, Any], int]:
+    """The JSON object at ``text[start:]`` and the offset after it; errors name line ``number``."""
+    try:
+        record, end = _JSON.raw_decode(text, start)
+    except json.JSONDecodeError as error:
+        raise DataError(
+            f"{path}, line {number}: invalid JSON ({error.msg} at character {error.pos})"
+        ) from None
+    except RecursionError:  # "[[[[..." thousands deep: no review record looks like that
+        raise DataError(f"{path}, line {number}: JSON nested too deeply to be a review record") from None
+    if not isinstance(record, dict):
+        raise DataError(f"{path}, line {number}: expected a JSON object, got {type(record).__name__}")
+    return record, end
+
+
+def _json_array_records(path: Path, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Each object of a file holding one JSON array (``[{...}, {...}]``), with the line it starts on."""
+    position, line, counted = text.index("[") + 1, 1, 0
+    while True:
+        start = _SPACE.match(text, position).end()
+        line, counted = line + text.count("\n", counted, start), start
+        if text.startswith("]", start):
+            return
+        record, end = _decode(path, line, text, start)
+        yield line, record
+        position = _SPACE.match(text, end).end()
+        if text.startswith("]", position):
+            return
+        if not text.startswith(",", position):
+            line, counted = line + text.count("\n", counted, position), position
+            raise DataError(f"{path}, line {line}: invalid JSON (expected ',' or ']' after a record)")
+        position += 1
+
+
 def _json_records(path: Path, encoding: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Each JSON Lines record with its line number (blank lines skipped), checked as it is read."""
-    for number, line in enumerate(read_text(path, encoding).split("\n"), start=1):
-        if not line.strip():
+    """Each record with its line number, checked as it is read: JSON Lines, or one JSON array of objects."""
+    text = read_text(path, encoding)
+    if text.lstrip().startswith("["):
+        yield from _json_array_records(path, text)
+        return
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.strip()
+        if not line:
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise DataError(
-                f"{path}, line {number}: invalid JSON ({error.msg} at character {error.pos})"
-            ) from None
-        except RecursionError:  # "[[[[..." thousands deep: no review record looks like that
-            raise DataError(f"{path}, line {number}: JSON nested too deeply to be a review record") from None
-        if not isinstance(record, dict):
-            raise DataError(f"{path}, line {number}: expected a JSON object, got {type(record).__name__}")
+        record, end = _decode(path, number, line)
+        if end != len(line):
+            raise DataError(f"{path}, line {number}: invalid JSON (Extra data at character {end})")
         yield number, record
 
 
