@@ -67,3 +67,12 @@ def test_gradient_boosting_stops_early_then_refits_on_every_row() -> None:
     np.testing.assert_array_equal(model.predict_proba(features), on_all_rows.predict_proba(features))
     on_fewer_rows = LGBMClassifier(**model.get_params()).fit(features[:480], labels[:480].astype(int))
     assert not np.array_equal(model.predict_proba(features), on_fewer_rows.predict_proba(features))
+
+
+def test_gradient_boosting_takes_customers_with_missing_ids() -> None:
+    rng = np.random.default_rng(2)
+    features = pd.DataFrame({"x": rng.normal(size=300)})
+    labels = (features["x"] + rng.normal(size=300)) > 0
+    customers = np.array([f"c{i // 3}" if i % 10 else None for i in range(300)], dtype=object)
+    model = gradient_boosting(features, labels, seed=0, groups=customers)  # np.unique cannot sort None with str
+    assert 1 <= model.n_estimators < 1000

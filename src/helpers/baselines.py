@@ -12,6 +12,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline, make_pipeline
 
+from helpers.evaluation import bootstrap_units
+
 
 def tfidf_logistic_regression(texts: Sequence[str], labels: Sequence[int], seed: int = 0) -> Pipeline:
     """Word uni+bigram TF-IDF (sublinear tf) + L2 logistic regression, fitted on ``texts``.
@@ -58,13 +60,8 @@ def gradient_boosting(
     rather than ones tuned to a single file. Returns the fitted ``LGBMClassifier``.
     """
     y = np.asarray(labels).astype(int)
-    rng = np.random.default_rng(seed)
-    if groups is None:
-        held = rng.random(len(y)) < validation_share
-    else:
-        units = np.asarray(groups)
-        names = np.unique(units)
-        held = np.isin(units, names[rng.random(len(names)) < validation_share])
+    units = bootstrap_units(groups, len(y))  # a row's group, or the row itself (also where an id is missing)
+    held = (np.random.default_rng(seed).random(units.max() + 1) < validation_share)[units]
     model = LGBMClassifier(
         n_estimators=1000,
         learning_rate=0.03,
