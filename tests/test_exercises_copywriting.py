@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers.copy_validation import ProductFacts
+from helpers.copy_validation import ProductFacts, check_copy
 from helpers.errors import ExerciseError
 from helpers.exercises.copywriting import check_faithful_copy, check_unsupported_kinds
 
@@ -36,3 +36,17 @@ def test_unsupported_kinds() -> None:
         check_unsupported_kinds({"price", "offer", "quantity"}, copy, EARBUDS)
     with pytest.raises(ExerciseError, match="set of kinds"):
         check_unsupported_kinds("price", copy, EARBUDS)
+
+
+def test_faithful_copy_refuses_the_workbooks_house_style() -> None:
+    from helpers.copy_tuning import house_style_copy
+
+    house = house_style_copy(EARBUDS)
+    assert not check_copy(house, EARBUDS).unsupported  # the validator alone would let it through
+    for copied in (house, "  " + house.replace(". ", ".\n")):  # however it is spaced
+        with pytest.raises(ExerciseError, match="house_style_copy"):
+            check_faithful_copy(copied, EARBUDS)
+    # the same facts in words of one's own still pass
+    assert check_faithful_copy(
+        "Meet the Apple Air 876 Wireless Earbuds: 10 hours of battery. Now $106.99.", EARBUDS
+    )

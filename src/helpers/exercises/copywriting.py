@@ -15,8 +15,15 @@ __all__ = ["check_faithful_copy", "check_unsupported_kinds"]
 @checker
 def check_faithful_copy(answer: Any, facts: ProductFacts) -> bool:
     """``answer`` is two sentences of copy for ``facts`` that pass the validator, state the headline
-    attribute and the price."""
+    attribute and the price, and are not the workbook's own ``house_style_copy`` of them."""
+    from helpers.copy_tuning import house_style_copy  # here: it loads the training engine
+
     require(isinstance(answer, str), f"a copy is a string, got {type(answer).__name__}", "write it in quotes")
+    require(
+        answer.split() != house_style_copy(facts).split(),  # the same words, however spaced
+        "that is the workbook's house_style_copy, not your copy",
+        "write the two sentences yourself: choose what to say about the product and how",
+    )
     sentences = [part for part in re.split(r"(?<=[.!?])\s+", answer.strip()) if part]
     require(
         len(sentences) >= 2, f"that is {len(sentences)} sentence(s)", "write two sentences, each ending in ."
