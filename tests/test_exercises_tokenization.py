@@ -7,6 +7,8 @@ import pytest
 
 from helpers.exercises.tokenization import (
     MINILM_SPECIAL_TOKEN_IDS,
+    PROBE_VOCAB,
+    PROBE_WORDS,
     check_padding_waste,
     check_special_tokens,
     check_token_count,
@@ -25,24 +27,53 @@ def rejects(match: str):
 VOCAB = ["[UNK]", "s", "sh", "sho", "shoe", "##e", "##s", "##es", "##o", "##h"]
 
 
+def greedy(word, vocab, whole_word_unk=True):
+    """A learner's right answer (``whole_word_unk=False``: one that keeps the pieces before the unknown)."""
+    pieces, start = [], 0
+    while start < len(word):
+        candidates = (("##" if start else "") + word[start:end] for end in range(len(word), start, -1))
+        piece = next((candidate for candidate in candidates if candidate in vocab), None)
+        if piece is None:
+            return ["[UNK]"] if whole_word_unk else [*pieces, "[UNK]"]
+        pieces.append(piece)
+        start += len(piece.removeprefix("##"))
+    return pieces
+
+
 def answers(tokens):
     """A learner's function that returns ``tokens`` whatever it is asked."""
     return lambda word, vocab: tokens
 
 
 def test_wordpiece_accepts_right_answers():
-    assert check_wordpiece(answers(["shoe", "##s"]), ["shoes"], VOCAB)
-    assert check_wordpiece(answers(("sho", "##o")), ["shoo"], set(VOCAB))
-    assert check_wordpiece(answers(["[UNK]"]), ["shox"], {token: i for i, token in enumerate(VOCAB)})
+    assert check_wordpiece(greedy, ["shoes"], VOCAB)
+    assert check_wordpiece(greedy, ["shoo"], set(VOCAB))
+    assert check_wordpiece(greedy, ["shox", "s", "h"], {token: i for i, token in enumerate(VOCAB)})
+    assert check_wordpiece(greedy, [], VOCAB), "the checker's own words are enough"
+
+
+def test_the_probe_words_test_every_rule():
+    from helpers.tokenization import tokenize_word
+
+    probe = {word: tokenize_word(word, PROBE_VOCAB) for word in PROBE_WORDS}
+    assert probe["unaffable"] == ["un", "##aff", "##able"]
+    assert probe["abc"] == ["ab", "##c"], "greedy, though a ##bc is a valid split too"
+    assert probe["unx"] == probe["b"] == ["[UNK]"], "'b' exists only as '##b'"
+    assert {token for tokens in probe.values() for token in tokens} <= set(PROBE_VOCAB)
 
 
 def test_wordpiece_refuses_the_workbook_function():
-    from helpers.tokenization import tokenize_word
+    from helpers.tokenization import WordPieceModel, tokenize_word, tokens_of
 
+    model = WordPieceModel(vocab=VOCAB)
     with rejects("own tokenize_word"):
         check_wordpiece(tokenize_word, ["shoes"], VOCAB)
     with rejects("own tokenize"):
         check_wordpiece(lambda word, vocab: FakeTokenizer().tokenize(word), ["shoes"], VOCAB)
+    with rejects("own tokens_of"):  # the trained model of notebook 02 through its helper
+        check_wordpiece(lambda word, vocab: tokens_of(model, word), ["shoes"], VOCAB)
+    with rejects("own tokens_of"):
+        check_wordpiece(tokens_of, ["shoes"], VOCAB)
 
 
 class FakeTokenizer:
@@ -50,11 +81,46 @@ class FakeTokenizer:
         return ["shoe", "##s"]
 
 
+def test_wordpiece_rejects_a_function_that_ignores_its_vocab():
+    def notebook_vocab_only(word, vocab):
+        return greedy(word, VOCAB)  # right on the notebook's words, whatever vocab it is given
+
+    assert greedy("shoes", VOCAB) == ["shoe", "##s"]
+    with rejects(r"(?s)checker's own vocabulary.*'unaffable'.*vocab argument"):
+        check_wordpiece(notebook_vocab_only, ["shoes"], VOCAB)
+
+
+def test_wordpiece_rejects_edge_cases_on_the_probe_vocabulary():
+    def partial_unk(word, vocab):
+        return greedy(word, vocab, whole_word_unk=False)
+
+    assert partial_unk("shoes", VOCAB) == ["shoe", "##s"]
+    with rejects(r"(?s)checker's own vocabulary.*'unx' cannot be covered.*whole word by one \[UNK\]"):
+        check_wordpiece(partial_unk, ["shoes"], VOCAB)
+
+    def ignores_continuation(word, vocab):  # takes "##b" for a word that starts with b
+        stripped = {token.removeprefix("##") for token in vocab}
+        return greedy(word, stripped | {"##" + token for token in stripped})
+
+    with rejects(r"(?s)checker's own vocabulary.*'b' is not in the vocabulary, only '##b'.*two entries"):
+        check_wordpiece(ignores_continuation, ["shoes"], VOCAB)
+
+    def crashes_on_a_list(word, vocab):  # the probe vocabulary comes as a list, like ours.vocab
+        return greedy(word, vocab.keys())
+
+    with rejects("raised AttributeError"):
+        check_wordpiece(crashes_on_a_list, ["shoes"], dict.fromkeys(VOCAB))
+
+
 @pytest.mark.parametrize(
     ("tokens", "word", "match"),
     [
         (["sho", "##es"], "shoes", "(?s)not the greedy one.*'shoe'"),
         (["shoe", "s"], "shoes", "## prefix"),
+        (["##shoe", "##s"], "shoes", "first piece, '##shoe', has a ## prefix"),
+        (["##h"], "h", "first piece"),
+        (["sh", "##o", "##x"], "shox", r"(?s)cannot be covered.*\['##x'\] are not entries.*whole word"),
+        ([], "shoes", "no pieces for 'shoes'"),
         (["shoe", "##s", "##s"], "shoes", "spell"),
         (["s", "##hoes"], "shoes", "not in the vocabulary"),
         (["sho", "[UNK]"], "shox", "whole word"),
@@ -156,10 +222,27 @@ def test_token_count_and_difference_checkers():
     tokenizer = load_tokenizer("minilm")
     count = 5  # ['$', '126', '##9', '.', '99']
     assert check_token_count(count, "$1269.99", tokenizer)
+    assert check_token_count(np.int64(count), "$1269.99", tokenizer)
     with rejects("CLS"):
         check_token_count(count + 2, "$1269.99", tokenizer)
-    with rejects("is not"):
+    with rejects(r"(?s)is not 3 tokens.*'\$' and '\.' are tokens"):
+        check_token_count(3, "$1269.99", tokenizer)
+    with rejects("has one word,"):
         check_token_count(1, "$1269.99", tokenizer)
+    with rejects("whole number"):
+        check_token_count(5.0, "$1269.99", tokenizer)
+    # notebook 02, exercise 3: ['$', '1', ',', '269', '.', '99']
+    assert check_token_count(6, "$1,269.99", tokenizer)
+    with rejects(r"'\$', ',' and '\.' are tokens"):
+        check_token_count(5, "$1,269.99", tokenizer)
+    # notebook 00: ['buy', '2', 'new', 'ear', '##bu', '##ds', '!']
+    assert check_token_count(7, "Buy 2 NEW earbuds!", tokenizer)
+    with rejects(r"(?s)has 4 words.*'!' is a token of its own"):
+        check_token_count(4, "Buy 2 NEW earbuds!", tokenizer)
+    with rejects("is not 6 tokens"):
+        check_token_count(6, "Buy 2 NEW earbuds!", tokenizer)
+    with rejects(r"(?s)is not 2 tokens.*pieces$"):  # no punctuation: no word about it
+        check_token_count(2, "earbuds", tokenizer)
     assert check_tokens_that_differ(["!"], "buy a new phone", "Buy a NEW phone!", tokenizer)
     with rejects("uncased"):
         check_tokens_that_differ(["Buy", "NEW", "!"], "buy a new phone", "Buy a NEW phone!", tokenizer)

@@ -73,6 +73,7 @@ def test_gradient_boosting_takes_customers_with_missing_ids() -> None:
     rng = np.random.default_rng(2)
     features = pd.DataFrame({"x": rng.normal(size=300)})
     labels = (features["x"] + rng.normal(size=300)) > 0
+    # every tenth customer id missing: np.unique could not sort None beside the strings
     customers = np.array([f"c{i // 3}" if i % 10 else None for i in range(300)], dtype=object)
-    model = gradient_boosting(features, labels, seed=0, groups=customers)  # np.unique cannot sort None with str
+    model = gradient_boosting(features, labels, seed=0, groups=customers)
     assert 1 <= model.n_estimators < 1000

@@ -40,9 +40,12 @@ def test_00_and_02_tokenizer_exercises(tokenizer):
     assert tokenization.check_tokens_that_differ(
         solutions.s00_tokens_that_differ(a, b, tokenizer), a, b, tokenizer
     )
+    assert tokenization.check_token_count(
+        solutions.s00_token_count("Buy 2 NEW earbuds!", tokenizer), "Buy 2 NEW earbuds!", tokenizer
+    )
     assert tokenization.check_special_tokens(solutions.s00_special_tokens(tokenizer), tokenizer)
     assert tokenization.check_token_count(
-        solutions.s02_token_count("$1269.99", tokenizer), "$1269.99", tokenizer
+        solutions.s02_token_count("$1,269.99", tokenizer), "$1,269.99", tokenizer
     )
     vocab = {"un", "##aff", "##able", "play", "##ing", "a", "##b"}
     assert tokenization.check_wordpiece(solutions.s02_wordpiece, ["unaffable", "playing", "xyz"], vocab)

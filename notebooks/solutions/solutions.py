@@ -20,6 +20,10 @@ def s00_tokens_that_differ(text_a: str, text_b: str, tokenizer) -> list[str]:
     return [token for token in tokenizer.tokenize(text_b) if token not in seen]
 
 
+def s00_token_count(text: str, tokenizer) -> int:
+    return len(tokenizer.tokenize(text))  # the tokenizer adds no [CLS] or [SEP] here
+
+
 def s00_special_tokens(tokenizer) -> dict[str, int]:
     return {
         token: tokenizer.convert_tokens_to_ids(token)

@@ -15,7 +15,7 @@ module                                         checkers
 :mod:`helpers.exercises.data` (00b)            ``check_conversion_by_group``
 :mod:`helpers.exercises.attention` (01)        ``check_causal_mask``, ``check_scaled_scores``,
                                                ``check_attention_weights``
-:mod:`helpers.exercises.tokenization` (00, 02) ``check_wordpiece_tokens``, ``check_padding_waste``,
+:mod:`helpers.exercises.tokenization` (00, 02) ``check_wordpiece``, ``check_padding_waste``,
                                                ``check_special_tokens``
 :mod:`helpers.exercises.predictor` (03)        ``check_pos_weight``, ``check_bce_loss``
 :mod:`helpers.exercises.training` (04)         ``check_grad_accumulation``, ``check_learning_rate``

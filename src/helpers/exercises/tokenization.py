@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from helpers.batching import PADDING_STRATEGIES, padding_waste
+from helpers.errors import ExerciseError
 from helpers.exercises.base import (
     as_number,
     call_learner,
@@ -20,10 +21,12 @@ from helpers.exercises.base import (
     refuse_workbook_code,
     require,
 )
-from helpers.tokenization import CONTINUATION, UNK_TOKEN, tokenize_word
+from helpers.tokenization import CONTINUATION, UNK_TOKEN, tokenize_word, tokens_of
 
 __all__ = [
     "MINILM_SPECIAL_TOKEN_IDS",
+    "PROBE_VOCAB",
+    "PROBE_WORDS",
     "check_padding_waste",
     "check_special_tokens",
     "check_token_count",
@@ -33,17 +36,37 @@ __all__ = [
 
 MINILM_SPECIAL_TOKEN_IDS = {"[PAD]": 0, "[UNK]": 100, "[CLS]": 101, "[SEP]": 102, "[MASK]": 103}
 
+# A vocabulary no notebook builds, and words that test each rule on it: whole pieces ("unaffable"),
+# greedy rather than any valid split ("abc" is "ab ##c", not "a ##bc"), a piece that must carry ## ("abbc"),
+# and words it cannot cover, mid-word ("unx") or because only the ## form exists ("b").
+PROBE_VOCAB = ("[UNK]", "un", "##aff", "##able", "a", "ab", "##b", "##c", "##bc")
+PROBE_WORDS = ("unaffable", "abc", "abbc", "unx", "b")
+
 
 @checker
 def check_wordpiece(
     fn: Any, words: Sequence[str], vocab: Sequence[str] | set[str] | Mapping[str, int]
 ) -> bool:
-    """``fn(word, vocab)`` must return the greedy longest-match-first WordPiece encoding of every word."""
+    """``fn(word, vocab)`` must return the greedy longest-match-first WordPiece encoding of every word.
+
+    After ``words`` with ``vocab``, ``fn`` also splits :data:`PROBE_WORDS` with :data:`PROBE_VOCAB`: a
+    function that ignores ``vocab`` (say, one that asks the notebook's trained model) fails there.
+    """
     refuse_workbook_code(
-        fn, tokenize_word, methods=("tokenize", "encode")
+        fn, tokenize_word, tokens_of, methods=("tokenize", "encode")
     )  # ours.tokenize(word) is not yours
     for word in words:
         _check_wordpiece_tokens(call_learner(fn, word, vocab), word, vocab)
+    for word in PROBE_WORDS:
+        tokens = call_learner(fn, word, list(PROBE_VOCAB))
+        try:
+            _check_wordpiece_tokens(tokens, word, PROBE_VOCAB)
+        except ExerciseError as error:
+            problem, hint = str(error).split("\nHint: ", 1)
+            fail(
+                f"with the checker's own vocabulary {list(PROBE_VOCAB)}: {problem}",
+                f"{hint} (your function gets this vocabulary as its vocab argument)",
+            )
     return True
 
 
@@ -60,15 +83,19 @@ def _check_wordpiece_tokens(
     expected = tokenize_word(word, vocab)
     if tokens == expected:
         return
-    if expected == [UNK_TOKEN]:
-        fail(
-            f"{word!r} cannot be covered by the vocabulary",
-            f"WordPiece then replaces the whole word by a single {UNK_TOKEN}, not just the unknown part",
-        )
+    whole_word_unk = f"WordPiece then replaces the whole word by one {UNK_TOKEN}, not just the unknown part"
+    if expected == [UNK_TOKEN] and UNK_TOKEN in tokens:
+        fail(f"{word!r} cannot be covered by the vocabulary", whole_word_unk)
     require(
         UNK_TOKEN not in tokens,
         f"the vocabulary covers {word!r}, so there is no {UNK_TOKEN}",
         "at each position some entry matches, if only a single character",
+    )
+    require(bool(tokens), f"no pieces for {word!r}", "every word has at least one piece, if only [UNK]")
+    require(
+        not tokens[0].startswith(CONTINUATION),
+        f"the first piece, {tokens[0]!r}, has a {CONTINUATION} prefix",
+        f"only pieces that continue a word start with {CONTINUATION}: 'shoes' -> 'sho', '##es'",
     )
     require(
         all(token.startswith(CONTINUATION) for token in tokens[1:]),
@@ -82,6 +109,13 @@ def _check_wordpiece_tokens(
         "together the pieces must spell the word",
     )
     missing = [token for token in tokens if token not in vocab]
+    if missing and all(_other_form(token) in vocab for token in missing):  # only the ## is wrong
+        fail(
+            f"{missing[0]!r} is not in the vocabulary, only {_other_form(missing[0])!r}",
+            f"a piece that starts a word and the same piece inside one ({CONTINUATION}) are two entries",
+        )
+    if expected == [UNK_TOKEN]:
+        fail(f"{word!r} cannot be covered by the vocabulary: {missing} are not entries", whole_word_unk)
     require(not missing, f"{missing} not in the vocabulary", "every piece must be a vocabulary entry")
     pairs = enumerate(zip(tokens, expected, strict=False))
     first_difference = next((i for i, (mine, right) in pairs if mine != right), len(expected) - 1)
@@ -89,6 +123,13 @@ def _check_wordpiece_tokens(
         f"a valid split, but not the greedy one: piece {first_difference} is {tokens[first_difference]!r}",
         f"take the longest vocabulary entry that fits at each step; here {expected[first_difference]!r}",
     )
+
+
+def _other_form(token: str) -> str:
+    """``"##b"`` -> ``"b"`` and ``"b"`` -> ``"##b"``: the same piece inside a word, or starting one."""
+    if token.startswith(CONTINUATION):
+        return token.removeprefix(CONTINUATION)
+    return CONTINUATION + token
 
 
 @checker
@@ -195,10 +236,22 @@ def check_token_count(answer: Any, text: str, tokenizer: Any) -> bool:
         return True
     if answer == len(pieces) + 2:
         fail("that counts [CLS] and [SEP] too", "count only the pieces of the text itself")
-    fail(
-        f"{text!r} is not {answer} tokens",
-        "digits split into pieces of the vocabulary, and '$' and '.' are tokens of their own",
-    )
+    if answer == len(text.split()):
+        words = "one word" if answer == 1 else f"{answer} words"
+        fail(f"{text!r} has {words}, but tokens are not words", _token_count_hint(text))
+    fail(f"{text!r} is not {answer} tokens", _token_count_hint(text))
+
+
+def _token_count_hint(text: str) -> str:
+    """What splits ``text`` into more tokens than words: pieces, and its punctuation and symbols."""
+    marks = sorted({char for char in text if not (char.isalnum() or char.isspace())})
+    symbols = [repr(mark) for mark in marks]
+    hint = "a word or number the vocabulary does not hold whole splits into ## pieces"
+    if len(symbols) == 1:
+        return f"{hint}; {symbols[0]} is a token of its own"
+    if symbols:
+        return f"{hint}; {', '.join(symbols[:-1])} and {symbols[-1]} are tokens of their own"
+    return hint
 
 
 @checker
