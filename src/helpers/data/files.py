@@ -6,6 +6,7 @@
 * :class:`Source` remembers the line of each data row and checks and converts columns (whole numbers,
   finite numbers, values from a fixed set), raising one :class:`~helpers.errors.DataError` that names
   the file, the line and the column of the first bad value.
+* :func:`json_records` reads JSON Lines, or one JSON array of objects, record by record with line numbers.
 * :func:`require_columns` checks a frame has the columns a loader needs.
 * :func:`plural` and :func:`short_number` write numbers for the texts the loaders make.
 """
@@ -15,7 +16,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Mapping
+import json
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -243,6 +246,60 @@ def _check_spanning_fields(
                 f"{path}, line {line}, column {name!r}: the field runs over several lines and holds tabs; "
                 f"an unbalanced double quote? It starts {field[:40]!r}"
             )
+
+
+_JSON = json.JSONDecoder()
+_SPACE = re.compile(r"\s*")
+
+
+def _decode(path: Path, number: int, text: str, start: int = 0) -> tuple[dict[str, Any], int]:
+    """The JSON object at ``text[start:]`` and the offset after it; errors name line ``number``."""
+    try:
+        record, end = _JSON.raw_decode(text, start)
+    except json.JSONDecodeError as error:
+        raise DataError(
+            f"{path}, line {number}: invalid JSON ({error.msg} at character {error.pos})"
+        ) from None
+    except RecursionError:  # "[[[[..." thousands deep: no data record looks like that
+        raise DataError(f"{path}, line {number}: JSON nested too deeply to be a data record") from None
+    if not isinstance(record, dict):
+        raise DataError(f"{path}, line {number}: expected a JSON object, got {type(record).__name__}")
+    return record, end
+
+
+def _json_array_records(path: Path, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Each object of a file holding one JSON array (``[{...}, {...}]``), with the line it starts on."""
+    position, line, counted = text.index("[") + 1, 1, 0
+    while True:
+        start = _SPACE.match(text, position).end()
+        line, counted = line + text.count("\n", counted, start), start
+        if text.startswith("]", start):
+            return
+        record, end = _decode(path, line, text, start)
+        yield line, record
+        position = _SPACE.match(text, end).end()
+        if text.startswith("]", position):
+            return
+        if not text.startswith(",", position):
+            line, counted = line + text.count("\n", counted, position), position
+            raise DataError(f"{path}, line {line}: invalid JSON (expected ',' or ']' after a record)")
+        position += 1
+
+
+def json_records(path: Path, encoding: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Each record with its line number, checked as it is read: JSON Lines, or one JSON array of objects."""
+    text = read_text(path, encoding)
+    if text.lstrip().startswith("["):
+        yield from _json_array_records(path, text)
+        return
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        record, end = _decode(path, number, line)
+        if end != len(line):
+            raise DataError(f"{path}, line {number}: invalid JSON (Extra data at character {end})")
+        yield number, record
 
 
 def require_columns(frame: pd.DataFrame, columns: list[str], path: Path) -> None:

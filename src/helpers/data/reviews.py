@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import html
 import itertools
-import json
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers.data.files import Source, check_encoding, data_path, read_delimited, read_text, require_columns
+from helpers.data.files import (
+    Source,
+    check_encoding,
+    data_path,
+    json_records,
+    read_delimited,
+    read_text,
+    require_columns,
+)
 from helpers.errors import DataError, ParameterError
 from helpers.params import check_str, quote, shorten
 
@@ -125,60 +132,6 @@ class ReviewReport:
     def __str__(self) -> str:
         """The :meth:`summary`."""
         return self.summary()
-
-
-_JSON = json.JSONDecoder()
-_SPACE = re.compile(r"\s*")
-
-
-def _decode(path: Path, number: int, text: str, start: int = 0) -> tuple[dict[str, Any], int]:
-    """The JSON object at ``text[start:]`` and the offset after it; errors name line ``number``."""
-    try:
-        record, end = _JSON.raw_decode(text, start)
-    except json.JSONDecodeError as error:
-        raise DataError(
-            f"{path}, line {number}: invalid JSON ({error.msg} at character {error.pos})"
-        ) from None
-    except RecursionError:  # "[[[[..." thousands deep: no review record looks like that
-        raise DataError(f"{path}, line {number}: JSON nested too deeply to be a review record") from None
-    if not isinstance(record, dict):
-        raise DataError(f"{path}, line {number}: expected a JSON object, got {type(record).__name__}")
-    return record, end
-
-
-def _json_array_records(path: Path, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Each object of a file holding one JSON array (``[{...}, {...}]``), with the line it starts on."""
-    position, line, counted = text.index("[") + 1, 1, 0
-    while True:
-        start = _SPACE.match(text, position).end()
-        line, counted = line + text.count("\n", counted, start), start
-        if text.startswith("]", start):
-            return
-        record, end = _decode(path, line, text, start)
-        yield line, record
-        position = _SPACE.match(text, end).end()
-        if text.startswith("]", position):
-            return
-        if not text.startswith(",", position):
-            line, counted = line + text.count("\n", counted, position), position
-            raise DataError(f"{path}, line {line}: invalid JSON (expected ',' or ']' after a record)")
-        position += 1
-
-
-def _json_records(path: Path, encoding: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Each record with its line number, checked as it is read: JSON Lines, or one JSON array of objects."""
-    text = read_text(path, encoding)
-    if text.lstrip().startswith("["):
-        yield from _json_array_records(path, text)
-        return
-    for number, line in enumerate(text.split("\n"), start=1):
-        line = line.strip()
-        if not line:
-            continue
-        record, end = _decode(path, number, line)
-        if end != len(line):
-            raise DataError(f"{path}, line {number}: invalid JSON (Extra data at character {end})")
-        yield number, record
 
 
 def _read_jsonl(
@@ -415,7 +368,7 @@ def _read_reviews(
         return *_read_labelled_lines(path, encoding), settings
     named = settings.text_column and (settings.rating_column or settings.label_column)
     if settings.file_format == "jsonl":
-        records = _json_records(path, encoding)
+        records = json_records(path, encoding)
         first = None if named else next(records, None)
         if first is not None:  # the file is read once: the first record names the columns, then goes back
             settings = _with_known_columns(settings, list(first[1]), path, "its first record has")
