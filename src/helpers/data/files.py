@@ -281,7 +281,7 @@ def _json_array_records(path: Path, text: str) -> Iterator[tuple[int, dict[str, 
         if text.startswith("]", position):
             return
         if not text.startswith(",", position):
-            line, counted = line + text.count("\n", counted, position), position
+            line += text.count("\n", counted, position)
             raise DataError(f"{path}, line {line}: invalid JSON (expected ',' or ']' after a record)")
         position += 1
 
