@@ -50,6 +50,18 @@ def test_profit_curve_by_hand() -> None:
     assert int(best["contacted"]) == 6 and best["threshold"] == 0.4
 
 
+def test_profit_at_threshold_by_hand_and_on_the_curve() -> None:
+    campaign = ev.profit_at_threshold(LABELS, SCORES, 0.5, contact_cost=1.0, margin=4.0)
+    # p >= 0.5: five contacted, two of them buyers: 2 × 4 − 5 × 1 = 3
+    assert campaign == {"contacted": 5, "share_contacted": 0.5, "buyers_reached": 2, "profit": 3.0}
+    curve = ev.profit_curve(LABELS, SCORES, contact_cost=1.0, margin=4.0)
+    for _, row in curve.iterrows():  # every point of the curve is the campaign at its threshold
+        at = ev.profit_at_threshold(LABELS, SCORES, row["threshold"], 1.0, 4.0)
+        assert (at["contacted"], at["profit"]) == (row["contacted"], pytest.approx(row["profit"]))
+    nobody = ev.profit_at_threshold(LABELS, SCORES, 0.95, 1.0, 4.0)
+    assert nobody["contacted"] == 0 and nobody["profit"] == 0.0
+
+
 def test_profit_curve_contacts_tied_scores_together() -> None:
     constant = ev.profit_curve(LABELS, np.full(10, 0.3), contact_cost=1.0, margin=4.0)
     assert constant["contacted"].tolist() == [0, 10]  # nobody or everybody: no threshold splits a tie
@@ -67,7 +79,7 @@ def test_top_decile_lift_averages_the_scores_tied_at_the_cut() -> None:
 
 def test_gains_table_and_top_decile_lift_by_hand() -> None:
     table = ev.gains_table(LABELS, SCORES, n_groups=5)
-    assert table["buyers"].tolist() == [1, 1, 1, 0, 0]
+    assert table["sessions"].tolist() == [2, 2, 2, 2, 2] and table["buyers"].tolist() == [1, 1, 1, 0, 0]
     assert table["lift"].iloc[0] == pytest.approx(0.5 / 0.3)
     assert table["cumulative_gain"].tolist() == pytest.approx([1 / 3, 2 / 3, 1, 1, 1])
     assert ev.top_decile_lift(LABELS, SCORES) == pytest.approx(1 / 0.3)  # the top 1 of 10 is a buyer
@@ -118,7 +130,7 @@ def test_paired_bootstrap_finds_a_real_difference_and_not_a_fake_one() -> None:
 
 def test_metrics_by_slice() -> None:
     table = ev.metrics_by_slice(LABELS, SCORES, ["a"] * 5 + ["b"] * 5)
-    assert table.loc["a", "customers"] == 5 and table.loc["a", "buyers"] == 2
+    assert table.loc["a", "sessions"] == 5 and table.loc["a", "buyers"] == 2
     assert table.loc["a", "roc_auc"] == pytest.approx(ev.roc_auc(LABELS[:5], SCORES[:5]))
     assert math.isnan(ev.metrics_by_slice([1, 0, 0], [0.5, 0.4, 0.3], ["a", "b", "b"]).loc["b", "roc_auc"])
     bands = pd.cut(
@@ -128,7 +140,7 @@ def test_metrics_by_slice() -> None:
     )
     ordered = ev.metrics_by_slice([1, 0, 1, 0, 0, 1], [0.9, 0.1, 0.8, 0.2, 0.3, 0.7], bands)
     assert list(ordered.index) == ["1-3", "4-6", "7-10", "11+"]  # the bands' order, not the alphabet's
-    assert list(ordered["customers"]) == [2, 1, 1, 2]
+    assert list(ordered["sessions"]) == [2, 1, 1, 2]
 
 
 def test_holdout_split_is_disjoint_and_shrinks_to_fit() -> None:

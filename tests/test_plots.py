@@ -177,3 +177,21 @@ def test_interval_chart_of_differences_has_its_zero_line_and_label() -> None:
     assert ax.get_xlabel() == "ROC-AUC difference with 95 % bootstrap interval"
     assert tick_labels(ax.yaxis) == ["C − B", "A − B"]  # first row on top
     assert any(list(line.get_xdata()) == [0.0, 0.0] for line in ax.get_lines())
+
+
+def test_gains_and_profit_charts_name_the_unit_contacted() -> None:
+    from helpers.evaluation_plots import gains_and_lift, profit_chart
+
+    labels, scores = np.array([1, 0, 1, 0, 0, 1, 0, 0, 0, 0]), {"model": np.linspace(1, 0, 10)}
+    gain_ax, lift_ax = gains_and_lift(labels, scores, title="Test: ").axes
+    assert gain_ax.get_xlabel() == "share of sessions contacted (best scores first)"
+    assert gain_ax.get_title() == "Test: Cumulative gains" and lift_ax.get_title() == "Test: Lift per decile"
+    assert lift_ax.get_xlabel() and lift_ax.get_ylabel()
+    customers = gains_and_lift(labels, scores, n_groups=5, unit="customers").axes
+    assert customers[0].get_xlabel() == "share of customers contacted (best scores first)"
+    assert customers[1].get_title() == "Lift per group"
+    (profit_ax,) = profit_chart(labels, scores, 1.0, 4.0).axes
+    assert profit_ax.get_xlabel() == "share of sessions contacted (best scores first)"
+    assert profit_ax.get_ylabel() == "profit (currency units)"
+    (profit_ax,) = profit_chart(labels, scores, 1.0, 4.0, unit="customers").axes
+    assert profit_ax.get_xlabel() == "share of customers contacted (best scores first)"

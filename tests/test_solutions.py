@@ -86,15 +86,14 @@ def test_03_04_05_exercises():
     rng = np.random.default_rng(1)
     scores = rng.random(500)
     truth = (rng.random(500) < scores * 0.4).astype(int)
-    assert evaluation.check_top_decile_lift(solutions.s05_top_decile_lift(truth, scores), truth, scores)
-    assert evaluation.check_best_contacts(
-        solutions.s05_best_contacts(truth, scores, 1.0, 20.0), truth, scores, 1.0, 20.0
-    )
-    tied = np.round(scores, 1)  # scores that tie, as a tree model's do
-    assert evaluation.check_top_decile_lift(solutions.s05_top_decile_lift(truth, tied), truth, tied)
-    assert evaluation.check_best_contacts(
-        solutions.s05_best_contacts(truth, tied, 1.0, 20.0), truth, tied, 1.0, 20.0
-    )
+    # continuous scores, and scores that tie at the threshold 0.5 and at the break-even 2 / 20 = 0.1
+    for p in (scores, np.round(scores, 1)):
+        lift = solutions.s05_lift_above_threshold(truth, p, 0.5)
+        assert evaluation.check_lift_above_threshold(lift, truth, p, 0.5)
+        profit = solutions.s05_expected_profit(p, 2.0, 20.0)
+        assert evaluation.check_expected_profit(profit, p, 2.0, 20.0, truth)
+    nobody = solutions.s05_lift_above_threshold(truth, scores, 2.0)  # no score reaches 2: undefined
+    assert evaluation.check_lift_above_threshold(nobody, truth, scores, 2.0)
 
 
 def test_06_copy_exercises():
@@ -111,6 +110,7 @@ def test_06_copy_exercises():
     # $29.99 is not the price $39.99, 4.9 stars not the rating 4.1, and "free shipping" is an offer
     assert solutions.s06_unsupported_kinds(tricky, facts) == {"price", "rating", "offer"}
     assert copywriting.check_unsupported_kinds({"price", "rating", "offer"}, tricky, facts)
+    assert copywriting.check_fixed_copy(solutions.s06_fixed_copy(facts), tricky, facts)
 
 
 def test_07_08_09_exercises():

@@ -122,19 +122,19 @@ def s04_padding_speedup(lengths, batch_size: int, max_length: int) -> float:
 
 
 # 05 · evaluation
-def s05_top_decile_lift(labels, scores) -> float:
-    y, s = np.asarray(labels, dtype=float), np.asarray(scores, dtype=float)
-    top = np.argsort(-s, kind="stable")[: -(-len(y) // 10)]
-    return float(y[top].mean() / y.mean())
+def s05_lift_above_threshold(labels, probabilities, threshold: float) -> float:
+    y, p = np.asarray(labels, dtype=float), np.asarray(probabilities, dtype=float)
+    chosen = p >= threshold
+    if not chosen.any() or y.sum() == 0:
+        return math.nan  # a rate over an empty group (or an overall rate of 0): undefined
+    return float(y[chosen].mean() / y.mean())
 
 
-def s05_best_contacts(labels, scores, contact_cost: float, margin: float) -> int:
-    order = np.argsort(-np.asarray(scores, dtype=float), kind="stable")
-    ranked, y = np.asarray(scores, dtype=float)[order], np.asarray(labels, dtype=float)[order]
-    profit = np.concatenate([[0.0], np.cumsum(margin * y - contact_cost)])
-    # A threshold contacts all customers of one score or none: only k at the end of a tie group is possible.
-    possible = np.concatenate([[True], ranked[1:] != ranked[:-1], [True]])
-    return int(np.flatnonzero(possible)[np.argmax(profit[possible])])
+def s05_expected_profit(probabilities, contact_cost: float, margin: float) -> float:
+    # A contacted session earns margin with probability p and costs contact_cost for sure; contact it
+    # only when that pays on average (margin × p >= contact_cost).
+    expected = margin * np.asarray(probabilities, dtype=float) - contact_cost
+    return float(expected[expected >= 0].sum())
 
 
 # 06 · copy generation
@@ -146,9 +146,20 @@ def s06_faithful_copy(facts) -> str:
 
 
 def s06_unsupported_kinds(copy: str, facts) -> set[str]:
-    from helpers.copy_validation import check_copy
+    # Reasoned from the facts block, before running the validator: "free shipping" is an offer, and the
+    # facts make none; a price or a rating other than the facts' is wrong (the tricky copy's $10 less is,
+    # its 4.9 stars are unless the product is rated 4.9); the product type is the title's own.
+    kinds = {"offer"}
+    if f"${facts.price:.2f}" not in copy:
+        kinds.add("price")
+    if f"rated {facts.rating:.1f} stars" not in copy:
+        kinds.add("rating")
+    return kinds
 
-    return {claim.kind for claim in check_copy(copy, facts).unsupported}
+
+def s06_fixed_copy(facts) -> str:
+    # The wrong price and rating become the facts' values; no fact backs an offer, so "free shipping" goes.
+    return f"Only ${facts.price:.2f} today! The {facts.title} is rated {facts.rating:.1f} stars."
 
 
 # 07 · sentiment
@@ -181,7 +192,7 @@ def s08_attack_epsilon(true_positive_rate: float, false_positive_rate: float, de
     return math.log(max(1.0, member_side, non_member_side))
 
 
-POSTCODE = re.compile(r"(?<![\w-])(?<!flight )[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}(?![\w-])")
+POSTCODE = re.compile(r"(?<![\w-])[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}(?![\w-])")
 
 
 def s08_mask_postcodes(text: str) -> str:

@@ -145,6 +145,25 @@ def profit_curve(labels, probabilities, contact_cost: float, margin: float) -> p
     return curve[reachable].reset_index(drop=True)
 
 
+def profit_at_threshold(
+    labels, probabilities, threshold: float, contact_cost: float, margin: float
+) -> dict[str, float]:
+    """The campaign that contacts every row with ``probability >= threshold``, scored on the labels.
+
+    ``profit`` is ``margin × buyers reached − contact_cost × contacted``, as in :func:`profit_curve`.
+    Returns ``contacted``, ``share_contacted``, ``buyers_reached`` and ``profit``.
+    """
+    y, p = _check(labels, probabilities)
+    contacted = p >= threshold
+    buyers = int(y[contacted].sum())
+    return {
+        "contacted": int(contacted.sum()),
+        "share_contacted": float(contacted.mean()),
+        "buyers_reached": buyers,
+        "profit": float(margin * buyers - contact_cost * contacted.sum()),
+    }
+
+
 def reliability_table(labels, probabilities, n_bins: int = 10) -> pd.DataFrame:
     """Predictions in ``n_bins`` equal-width probability bins: mean predicted vs observed purchase rate."""
     y, p = _check(labels, probabilities)
@@ -200,26 +219,26 @@ def fit_isotonic(probabilities, labels) -> IsotonicRegression:
 
 
 def gains_table(labels, scores, n_groups: int = 10) -> pd.DataFrame:
-    """Customers sorted by score into ``n_groups`` equal groups (deciles by default), best first.
+    """Sessions sorted by score into ``n_groups`` equal groups (deciles by default), best first.
 
-    Columns: ``group`` (1 = top), ``customers``, ``buyers``, ``rate``, ``lift`` (rate / overall
-    rate), ``cumulative_share`` (of customers contacted), ``cumulative_gain`` (share of all buyers
-    reached) and ``cumulative_lift``. Ties are broken by position, as a campaign list would be.
+    Columns: ``group`` (1 = top), ``sessions``, ``buyers``, ``lowest_score``, ``rate``, ``lift`` (rate /
+    overall rate), ``cumulative_share`` (of sessions contacted), ``cumulative_gain`` (share of all
+    buyers reached) and ``cumulative_lift``. Ties are broken by position, as a campaign list would be.
     """
     y, s = _check(labels, scores)
     if not 1 <= n_groups <= len(y):
-        raise DataError(f"n_groups must be between 1 and the number of customers ({len(y)}), got {n_groups}")
+        raise DataError(f"n_groups must be between 1 and the number of sessions ({len(y)}), got {n_groups}")
     order = np.argsort(-s, kind="stable")
     group = np.arange(len(y)) * n_groups // len(y) + 1
     table = (
         pd.DataFrame({"group": group, "buyer": y[order], "score": s[order]})
         .groupby("group")
-        .agg(customers=("buyer", "size"), buyers=("buyer", "sum"), lowest_score=("score", "min"))
+        .agg(sessions=("buyer", "size"), buyers=("buyer", "sum"), lowest_score=("score", "min"))
     )
     overall = y.mean()
-    table["rate"] = table["buyers"] / table["customers"]
+    table["rate"] = table["buyers"] / table["sessions"]
     table["lift"] = table["rate"] / overall if overall > 0 else np.nan
-    table["cumulative_share"] = table["customers"].cumsum() / len(y)
+    table["cumulative_share"] = table["sessions"].cumsum() / len(y)
     table["cumulative_gain"] = table["buyers"].cumsum() / max(y.sum(), 1)
     table["cumulative_lift"] = table["cumulative_gain"] / table["cumulative_share"]
     return table.reset_index()
@@ -228,8 +247,8 @@ def gains_table(labels, scores, n_groups: int = 10) -> pd.DataFrame:
 def top_decile_lift(labels, scores) -> float:
     """Purchase rate among the top 10 % by score over the overall rate.
 
-    The top 10 % are the ``ceil(n / 10)`` customers of :func:`gains_table`'s first group. When scores
-    tie across the cut, every order of the tied customers is equally right, so they count with their
+    The top 10 % are the ``ceil(n / 10)`` rows of :func:`gains_table`'s first group. When scores
+    tie across the cut, every order of the tied rows is equally right, so they count with their
     average purchase rate: a constant score has a lift of exactly 1. Without such ties this is group
     1 of :func:`gains_table`.
     """
@@ -240,7 +259,7 @@ def top_decile_lift(labels, scores) -> float:
 
 
 def top_decile_lift_range(labels, scores) -> tuple[float, float]:
-    """The lowest and highest top-decile lift over the orders of customers whose scores tie at the cut."""
+    """The lowest and highest top-decile lift over the orders of rows whose scores tie at the cut."""
     y, s = _check(labels, scores)
     top, above, tied = _top_decile_cut(s)
     places, tied_buyers = top - above.sum(), y[tied].sum()
@@ -250,7 +269,7 @@ def top_decile_lift_range(labels, scores) -> tuple[float, float]:
 
 
 def _top_decile_cut(scores: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
-    """``(top, above, tied)``: the top decile's size ceil(n / 10), and which customers score above the
+    """``(top, above, tied)``: the top decile's size ceil(n / 10), and which rows score above the
     score at its last place and which score exactly that."""
     top = -(-len(scores) // 10)
     cut = np.sort(scores)[::-1][top - 1]
@@ -371,7 +390,7 @@ def _resample_indices(labels: np.ndarray, n_resamples: int, seed: int, groups=No
 
 
 def metrics_by_slice(labels, probabilities, slices) -> pd.DataFrame:
-    """ROC-AUC, PR-AUC, base rate and mean prediction within each value of ``slices`` (e.g. segment).
+    """Sessions, buyers, base rate, mean prediction, ROC-AUC and PR-AUC within each value of ``slices``.
 
     A slice with only one class gets NaN AUCs: there is nothing to rank. Ordered slices (a categorical
     such as ``pd.cut``'s bands) keep their order; others are sorted.
@@ -384,7 +403,7 @@ def metrics_by_slice(labels, probabilities, slices) -> pd.DataFrame:
         rows.append(
             {
                 "slice": name,
-                "customers": len(part),
+                "sessions": len(part),
                 "buyers": int(part["y"].sum()),
                 "base_rate": part["y"].mean(),
                 "mean_predicted": part["p"].mean(),

@@ -75,8 +75,13 @@ def reliability_diagram(
     return fig
 
 
-def gains_and_lift(labels, scores: Mapping[str, np.ndarray], n_groups: int = 10, title: str = "") -> Figure:
-    """Cumulative gains (share of buyers reached) and lift per group, contacting best scores first."""
+def gains_and_lift(
+    labels, scores: Mapping[str, np.ndarray], n_groups: int = 10, title: str = "", unit: str = "sessions"
+) -> Figure:
+    """Cumulative gains (share of buyers reached) and lift per group, contacting best scores first.
+
+    ``unit`` names what a row is (sessions, customers) in the axis label.
+    """
     fig, (gain_ax, lift_ax) = plt.subplots(1, 2, figsize=(11, 4.2))
     width = 0.8 / max(len(scores), 1)
     for k, (name, score) in enumerate(scores.items()):
@@ -91,7 +96,7 @@ def gains_and_lift(labels, scores: Mapping[str, np.ndarray], n_groups: int = 10,
     lift_ax.axhline(1.0, color="grey", ls=":", label="random (lift 1)")
     gain_ax.set(
         title=f"{title}Cumulative gains",
-        xlabel="share of customers contacted (best scores first)",
+        xlabel=f"share of {unit} contacted (best scores first)",
         ylabel="share of all buyers reached",
     )
     gain_ax.xaxis.set_major_formatter(PercentFormatter(1.0))
@@ -109,9 +114,17 @@ def gains_and_lift(labels, scores: Mapping[str, np.ndarray], n_groups: int = 10,
 
 
 def profit_chart(
-    labels, scores: Mapping[str, np.ndarray], contact_cost: float, margin: float, title: str = ""
+    labels,
+    scores: Mapping[str, np.ndarray],
+    contact_cost: float,
+    margin: float,
+    title: str = "",
+    unit: str = "sessions",
 ) -> Figure:
-    """Campaign profit against the share contacted (best scores first), each model's best point marked."""
+    """Campaign profit against the share contacted (best scores first), each model's best point marked.
+
+    ``unit`` names what a row is (sessions, customers) in the axis label.
+    """
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     for name, score in scores.items():
         curve = profit_curve(labels, score, contact_cost, margin)
@@ -121,7 +134,7 @@ def profit_chart(
     ax.axhline(0, color="grey", lw=0.8)
     ax.set(
         title=f"{title}Profit curve (contact costs {contact_cost:g}, a conversion earns {margin:g})",
-        xlabel="share of customers contacted (best scores first)",
+        xlabel=f"share of {unit} contacted (best scores first)",
         ylabel="profit (currency units)",
     )
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))

@@ -19,8 +19,10 @@ module                                         checkers
                                                ``check_special_tokens``
 :mod:`helpers.exercises.predictor` (03)        ``check_pos_weight``, ``check_bce_loss``
 :mod:`helpers.exercises.training` (04)         ``check_grad_accumulation``, ``check_learning_rate``
-:mod:`helpers.exercises.evaluation` (05)       ``check_top_decile_lift``, ``check_best_contacts``
-:mod:`helpers.exercises.copywriting` (06)      ``check_faithful_copy``, ``check_unsupported_kinds``
+:mod:`helpers.exercises.evaluation` (05)       ``check_lift_above_threshold``,
+                                               ``check_expected_profit``
+:mod:`helpers.exercises.copywriting` (06)      ``check_faithful_copy``, ``check_unsupported_kinds``,
+                                               ``check_fixed_copy``
 :mod:`helpers.exercises.sentiment` (07)        ``check_class_recalls``, ``check_class_precisions``,
                                                ``check_label_prior``
 :mod:`helpers.exercises.privacy` (08)          ``check_attack_epsilon``, ``check_postcode_redactor``

@@ -1,4 +1,4 @@
-"""Checkers for notebook 05 (evaluation): top-decile lift and the best campaign size by profit."""
+"""Checkers for notebook 05 (evaluation): the lift of a threshold rule and a campaign's expected profit."""
 
 from __future__ import annotations
 
@@ -7,75 +7,102 @@ from typing import Any
 
 import numpy as np
 
-from helpers.evaluation import profit_curve, top_decile_lift, top_decile_lift_range
 from helpers.exercises.base import as_number, checker, fail, require
 
-__all__ = ["check_best_contacts", "check_top_decile_lift"]
+__all__ = ["check_expected_profit", "check_lift_above_threshold"]
+
+
+def _close(value: float, expected: float) -> bool:
+    """Equal up to rounding, and NaN equal to NaN (an undefined answer given as NaN)."""
+    if math.isnan(expected) or math.isnan(value):
+        return math.isnan(expected) and math.isnan(value)
+    return math.isclose(value, expected, rel_tol=1e-6, abs_tol=1e-9)
+
+
+def _rate_ratio(labels: np.ndarray, chosen: np.ndarray) -> float:
+    """Purchase rate of the ``chosen`` rows over the overall rate; NaN when either is undefined."""
+    if not chosen.any() or labels.sum() == 0:
+        return math.nan
+    return float(labels[chosen].mean() / labels.mean())
 
 
 @checker
-def check_top_decile_lift(answer: Any, labels: Any, scores: Any) -> bool:
-    """``answer`` is the purchase rate of the top 10 % by score divided by the overall purchase rate.
-
-    Scores that tie across the cut may be ordered any way: the lift of every such order is right, and
-    so is their average (:func:`helpers.evaluation.top_decile_lift`).
-    """
+def check_lift_above_threshold(answer: Any, labels: Any, probabilities: Any, threshold: float) -> bool:
+    """``answer`` is the lift of the rows with ``probability >= threshold``: their purchase rate divided
+    by the overall purchase rate (NaN when no row reaches the threshold or nobody buys)."""
     value = as_number(answer, "the lift")
-    y, s = np.asarray(labels).astype(int), np.asarray(scores, dtype=float)
-    top = -(-len(y) // 10)
-    right = [top_decile_lift(y, s), *_lifts_of_tie_orders(y, s)]
-
-    def is_one_of(values: list[float], scale: float = 1.0) -> bool:
-        return any(math.isclose(value, v * scale, rel_tol=1e-6) for v in values)
-
-    if is_one_of(right):
+    y, p = np.asarray(labels).astype(int), np.asarray(probabilities, dtype=float)
+    require(
+        len(y) == len(p) > 0,
+        "labels and probabilities must be non-empty and of one length",
+        "pass them as given",
+    )
+    chosen = p >= threshold
+    right = _rate_ratio(y, chosen)
+    if _close(value, right):
         return True
-    if is_one_of(right, y.mean()):
+    if math.isnan(right):
         fail(
-            "that is the purchase rate of the top decile, not its lift",
-            "divide it by the overall purchase rate",
+            f"no session has p >= {threshold:g} (or nobody buys): the lift is undefined",
+            "answer float('nan'): a rate over an empty group has no value",
         )
-    if math.isclose(value, y[np.argsort(s, kind="stable")[:top]].mean() / y.mean(), rel_tol=1e-6):
+    if _close(value, y[chosen].mean()):
+        fail("that is the purchase rate of the group, not its lift", "divide it by the overall purchase rate")
+    if _close(value, y[chosen].sum() / y.sum()):
         fail(
-            "that is the bottom decile: the scores were sorted the wrong way", "sort by score, highest first"
+            "that is the share of all buyers the group holds (its recall), not its lift",
+            "lift = the group's purchase rate / the overall purchase rate",
+        )
+    if right > 0 and _close(value, 1 / right):
+        fail("that ratio is upside down", "the group's rate goes on top, the overall rate below")
+    if _close(value, _rate_ratio(y, p > threshold)):
+        fail(
+            f"that leaves out the sessions whose p is exactly {threshold:g}",
+            "'at least' includes the threshold itself: use >=",
+        )
+    if _close(value, _rate_ratio(y, ~chosen)):
+        fail(
+            "that is the lift of the sessions below the threshold",
+            f"keep the sessions with p >= {threshold:g}",
         )
     fail(
-        f"{value:.4f} is not the top-decile lift",
-        "take the ceil(n / 10) customers with the highest scores; lift = their purchase rate / overall rate",
+        f"{value:.4f} is not the lift of the sessions with p >= {threshold:g}",
+        "select them with a boolean mask; lift = their purchase rate / the purchase rate of all sessions",
     )
-
-
-def _lifts_of_tie_orders(y: np.ndarray, s: np.ndarray) -> list[float]:
-    """The top-decile lift of every order of the customers whose scores tie at the cut."""
-    least, most = top_decile_lift_range(y, s)
-    top = -(-len(y) // 10)
-    step = 1 / top / y.mean()  # one more tied buyer in the top decile
-    return [least + j * step for j in range(round((most - least) / step) + 1)]
 
 
 @checker
-def check_best_contacts(answer: Any, labels: Any, scores: Any, contact_cost: float, margin: float) -> bool:
-    """``answer`` is how many customers (best scores first) to contact for the largest profit."""
-    value = as_number(answer, "the number of contacts")
-    y, s = np.asarray(labels).astype(int), np.asarray(scores, dtype=float)
-    curve = profit_curve(y, s, contact_cost, margin)
-    if 0 < value < 1:
-        fail("that looks like a share of the customers", "answer with a count of customers")
-    require(
-        0 <= value <= len(y) and value == int(value),
-        f"{value:g} is not a whole number of customers between 0 and {len(y)}",
-        "answer with a count of customers",
+def check_expected_profit(
+    answer: Any, probabilities: Any, contact_cost: float, margin: float, labels: Any = None
+) -> bool:
+    """``answer`` is the expected profit of the best campaign if ``probabilities`` are right: the sum of
+    ``margin × p − contact_cost`` over the rows where that is not negative (contact those, no one else).
+
+    ``labels`` (optional) only sharpen the hint when the answer is the profit realised on them.
+    """
+    value = as_number(answer, "the expected profit")
+    p = np.asarray(probabilities, dtype=float)
+    expected = margin * p - contact_cost  # what contacting each row earns, on average
+    worth_it = expected >= 0
+    if _close(value, float(expected[worth_it].sum())):
+        return True
+    if labels is not None:
+        y = np.asarray(labels).astype(int)
+        realised = margin * y[worth_it].sum() - contact_cost * worth_it.sum()
+        if _close(value, float(realised)):
+            fail(
+                "that is the profit realised on the labels, after the campaign",
+                "the expectation uses each probability p in place of the label: margin × p − contact_cost",
+            )
+    if _close(value, float(expected.sum())):
+        fail(
+            "that contacts every session, including those expected to lose money",
+            "contact a session only when margin × p pays for its contact cost",
+        )
+    if _close(value, float(margin * p[worth_it].sum())):
+        fail("that leaves out the contact costs", "each contacted session costs contact_cost, buyer or not")
+    fail(
+        f"{value:,.4f} is not the expected profit of the best campaign",
+        "each contacted session earns margin × p − contact_cost on average; add that up over the sessions "
+        "where it is positive",
     )
-    at_answer = curve.loc[curve["contacted"] == int(value), "profit"]
-    require(
-        len(at_answer) == 1,
-        f"customer {int(value)} and customer {int(value) + 1} by score have the same score: no threshold "
-        "contacts one without the other",
-        "contact every customer whose score ties, or none of them",
-    )
-    require(
-        math.isclose(at_answer.iloc[0], curve["profit"].max()),
-        f"contacting {value:g} customers earns {at_answer.iloc[0]:,.2f}; another campaign size earns more",
-        "profit(k) = margin × buyers among the top k − contact_cost × k; take the k where it is largest",
-    )
-    return True
