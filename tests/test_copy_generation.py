@@ -16,7 +16,14 @@ from helpers.copy_metrics import (
     self_bleu,
     vader_compound,
 )
-from helpers.copy_tuning import CopyPairs, add_lora, house_style_copy, lora_finetune, next_token_loss
+from helpers.copy_tuning import (
+    CopyPairs,
+    add_lora,
+    house_style_copy,
+    lora_finetune,
+    next_token_loss,
+    product_counts,
+)
 from helpers.copy_validation import ProductFacts, check_copy
 from helpers.copywriting import CopyRequest, Generation, best_of_n, headline_attribute
 from helpers.sim.catalog import make_catalog
@@ -92,6 +99,20 @@ def test_house_style_copies_pass_the_validator_for_every_catalog_product() -> No
         facts = ProductFacts.from_catalog(row)
         result = check_copy(house_style_copy(facts), facts, [headline_attribute(facts)])
         assert result.passed, (house_style_copy(facts), result)
+
+
+def test_product_counts_compare_whole_products_not_float_shares() -> None:
+    before = copy_summary([GOOD] * 3 + [""] * 7, [EARBUDS] * 10, [["battery_hours"]] * 10)
+    after = copy_summary([GOOD] * 6 + [""] * 4, [EARBUDS] * 10, [["battery_hours"]] * 10)
+    # 1 - 7/10 and 1 - 4/10: three more products, yet the shares differ by less than 0.3
+    assert after["coverage"] - before["coverage"] < 0.3
+    names = ["empty", "passed", "coverage"]
+    assert product_counts(before, names, 10) == {"empty": 7, "passed": 3, "coverage": 3}
+    assert product_counts(after, names, 10) == {"empty": 4, "passed": 6, "coverage": 6}
+    with pytest.raises(ValueError, match="no whole number of 10 products"):
+        product_counts({"coverage": 0.25}, ["coverage"], 10)
+    with pytest.raises(ValueError, match="no whole number"):
+        product_counts({"coverage": float("nan")}, ["coverage"], 10)
 
 
 def test_copy_measures() -> None:

@@ -10,8 +10,9 @@ label -100, so only the copy's tokens are learnt).
 
 from __future__ import annotations
 
+import math
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 
@@ -34,6 +35,22 @@ def house_style_copy(facts: ProductFacts) -> str:
         f"Meet the {facts.title}: {headline}. "
         f"Rated {facts.rating:.1f} out of 5 stars, yours for ${facts.price:,.2f}."
     )
+
+
+def product_counts(shares: Mapping[str, float], names: Sequence[str], products: int) -> dict[str, int]:
+    """Each of ``names``, a share of ``products`` copies, as the whole number of products behind it.
+
+    Compare before and after as counts, not as shares: a coverage of 1 - 7/10 is 0.30000000000000004,
+    so 0.6 - 0.30000000000000004 falls short of 0.3 although three more products state the attribute.
+    Raises ``ValueError`` for a share that is no whole number of ``products`` (wrong ``products``).
+    """
+    counts = {}
+    for name in names:
+        count = shares[name] * products
+        if not (math.isfinite(count) and math.isclose(count, round(count), abs_tol=1e-6)):
+            raise ValueError(f"{name} = {shares[name]!r} is no whole number of {products} products")
+        counts[name] = round(count)
+    return counts
 
 
 class CopyPairs(torch.utils.data.Dataset):

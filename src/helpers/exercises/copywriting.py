@@ -1,4 +1,5 @@
-"""Checkers for notebook 06 (copy generation): a faithful copy written by hand, the claims a copy fails on."""
+"""Checkers for notebook 06 (copy generation): a faithful copy written by hand, the claims a copy fails on,
+and that copy fixed."""
 
 from __future__ import annotations
 
@@ -9,7 +10,22 @@ from helpers.copy_validation import ProductFacts, check_copy
 from helpers.copywriting import headline_attribute
 from helpers.exercises.base import checker, fail, require
 
-__all__ = ["check_faithful_copy", "check_unsupported_kinds"]
+__all__ = ["CLAIM_KINDS", "check_faithful_copy", "check_fixed_copy", "check_unsupported_kinds"]
+
+# The kinds of claim helpers.copy_validation.check_copy names, in the order of its table.
+CLAIM_KINDS = (
+    "price",
+    "rating",
+    "quantity",
+    "feature",
+    "product type",
+    "offer",
+    "superlative",
+    "guarantee",
+    "medical",
+    "number",
+)
+ALWAYS_IN_THE_FACTS = ("price", "rating")  # every product has them: a wrong one can be made right
 
 
 @checker
@@ -50,16 +66,30 @@ def check_faithful_copy(answer: Any, facts: ProductFacts) -> bool:
     return True
 
 
+def _claim_kind(name: Any) -> str:
+    """The validator's name of the kind ``name`` spells loosely ("Prices", "product_types", "offer
+    claims", "quantities"); fails, listing the kinds, for a name that is none of :data:`CLAIM_KINDS`."""
+    words = re.sub(r" claims?$", "", " ".join(re.split(r"[\s_-]+", str(name).strip().lower())))
+    for kind in CLAIM_KINDS:
+        if words in (kind, f"{kind}s", f"{kind[:-1]}ies" if kind.endswith("y") else kind):
+            return kind
+    fail(
+        f"{name!r} is not a kind of claim the validator names",
+        f"use these names: {', '.join(CLAIM_KINDS)}",
+    )
+
+
 @checker
 def check_unsupported_kinds(answer: Any, copy: str, facts: ProductFacts) -> bool:
-    """``answer``: the set of claim kinds (``"price"``, ``"offer"`` ...) the validator rejects in ``copy``."""
+    """``answer``: the set of claim kinds (``"price"``, ``"offer"`` ...; any of :data:`CLAIM_KINDS`, in
+    any case, singular or plural) the validator rejects in ``copy``."""
     require(
         isinstance(answer, set | frozenset | list | tuple),
         f"answer with a set of kinds, got {type(answer).__name__}",
         'for example {"price", "offer"}',
     )
     expected = {claim.kind for claim in check_copy(copy, facts).unsupported}
-    given = set(answer)
+    given = {_claim_kind(name) for name in answer}
     require(
         not given - expected,
         f"the validator accepts (or never sees) claims of kind(s) {sorted(given - expected)}",
@@ -68,6 +98,32 @@ def check_unsupported_kinds(answer: Any, copy: str, facts: ProductFacts) -> bool
     require(
         not expected - given,
         f"you missed {len(expected - given)} kind(s) of rejected claim",
-        "look for numbers with units, prices, offers ('free'), superlatives and guarantees",
+        "look for numbers with units, prices, ratings, offers ('free'), superlatives and guarantees",
+    )
+    return True
+
+
+@checker
+def check_fixed_copy(answer: Any, copy: str, facts: ProductFacts) -> bool:
+    """``answer`` is ``copy`` fixed: the validator passes it, and each price or rating ``copy`` got wrong
+    is stated right, not dropped (a claim no fact backs, such as an offer, has to go)."""
+    require(isinstance(answer, str), f"a copy is a string, got {type(answer).__name__}", "write it in quotes")
+    result = check_copy(answer, facts)
+    if result.unsupported:
+        reasons = "; ".join(f"{c.kind} {c.text!r}: {c.reason}" for c in result.unsupported)
+        fail(
+            f"the validator still rejects these claims: {reasons}",
+            "a wrong number becomes the facts' number; a claim no fact can back (an offer, 'best') goes",
+        )
+    require(
+        not result.banned, f"banned phrase(s): {', '.join(result.banned)}", "no guarantees or superlatives"
+    )
+    wrong = {claim.kind for claim in check_copy(copy, facts).unsupported}
+    right = {claim.kind for claim in result.claims}
+    dropped = [kind for kind in ALWAYS_IN_THE_FACTS if kind in wrong and kind not in right]
+    require(
+        not dropped,
+        f"the fix drops the {' and the '.join(dropped)} instead of correcting it",
+        "keep each wrong price and rating, with the value the facts block gives",
     )
     return True
