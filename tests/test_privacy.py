@@ -96,6 +96,14 @@ def test_dp_training_spends_the_target_epsilon_and_still_learns():
     assert ((head.probabilities(test_x) > 0.5) == test_y).mean() > 0.7
 
 
+def test_the_sampling_rate_is_one_over_the_batches_per_epoch():
+    # 130 examples in batches of 50: 3 batches per epoch, so q = 1/3 and the expected batch 130 / 3, not 50
+    x, y = _separable(130, 0)
+    head = train_private_head(x, y, 2.0, 1e-4, epochs=1, batch_size=50, hidden=0)
+    assert head.sample_rate == pytest.approx(1 / 3) and head.sample_rate != pytest.approx(50 / 130)
+    assert head.sample_rate * 130 < 50
+
+
 def test_non_private_training_is_the_same_loop_without_noise_and_reproducible():
     x, y = _separable(200, 0)
     first = train_private_head(x, y, None, 1e-4, epochs=3, batch_size=32, hidden=16, seed=3)

@@ -4,15 +4,18 @@ the membership-inference attack that shows what the privacy buys.
 **DP-SGD** changes two things in stochastic gradient descent: every example's gradient is clipped to
 norm ``C`` (``max_grad_norm``), so no single example can move the model by more than a bounded
 amount, and Gaussian noise of standard deviation ``sigma * C`` is added to each batch's summed
-gradient. Batches are drawn by **Poisson sampling** (each example joins a batch with probability
-``q = batch_size / n``). The **accountant** (Rényi DP, ``accountant="rdp"``) turns ``(sigma, q,
-steps)`` into the guarantee ``(epsilon, delta)``: for any two training sets that differ in one
-example and any set ``S`` of outcomes, ``P[train(D) in S] <= e ** epsilon * P[train(D') in S] + delta``.
+gradient. Batches are drawn by **Poisson sampling**: each example joins a batch with probability
+``q``, which Opacus sets to one over the number of batches per epoch, ``q = 1 / ceil(n / batch_size)``,
+so a batch holds ``q * n`` examples on average, ``batch_size`` only when it divides ``n`` (426
+examples with ``batch_size=128``: ``q = 1/4``, 106.5 on average). The **accountant** (Rényi DP,
+``accountant="rdp"``) turns ``(sigma, q, steps)`` into the guarantee ``(epsilon, delta)``: for any
+two training sets that differ in one example and any set ``S`` of outcomes,
+``P[train(D) in S] <= e ** epsilon * P[train(D') in S] + delta``.
 The unit is one *example*. For a customer with ``k`` examples the guarantee is only that of a group
 of ``k`` (group privacy): ``(k * epsilon, k * e ** ((k - 1) * epsilon) * delta)``, far weaker, so
 notebook 08 trains on one example per customer (one record is one customer). Opacus searches the
-``sigma`` that spends exactly the target epsilon over the planned epochs, at the sampling rate
-``q = 1 / len(loader)`` (about ``batch_size / n``) that its Poisson loader also draws with.
+``sigma`` that spends exactly the target epsilon over the planned epochs, at that sampling rate
+``q = 1 / len(loader)``, which its Poisson loader also draws with.
 
 Why a separate loop from :mod:`helpers.training`: the guarantee rests on Poisson batches, per-example
 clipping and the noise, which Opacus's data loader and optimizer provide; the engine's length-bucketed
@@ -83,7 +86,10 @@ def train_private_head(
     """Train a head on ``vectors`` with DP-SGD at ``(epsilon, delta)``; ``epsilon=None``: without privacy.
 
     Adam on the (clipped, noised) gradients, binary cross-entropy, ``epochs`` passes of Poisson
-    batches of expected size ``batch_size``. Inputs are standardised by the caller if needed.
+    batches: each example joins a batch with probability ``q = 1 / ceil(n / batch_size)`` (Opacus's
+    rate, one over the batches per epoch), so the expected batch is ``q * n <= batch_size``, and
+    ``sample_rate`` of the result is that ``q``. Without privacy: shuffled batches of ``batch_size``.
+    Inputs are standardised by the caller if needed.
     """
     if epsilon is not None and epsilon <= 0:
         raise ValueError(f"epsilon must be > 0 (or None for no privacy), got {epsilon}")
