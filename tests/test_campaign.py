@@ -9,8 +9,10 @@ import pytest
 
 from helpers.campaign import (
     OutcomeCheck,
+    audience_table,
     below_cutoff,
     budget_audience,
+    check_audience_path,
     check_currency,
     decile_table,
     money,
@@ -18,6 +20,7 @@ from helpers.campaign import (
     plan_verdict,
     promoted_product,
     rate_interval,
+    write_audience,
 )
 from helpers.errors import ParameterError
 
@@ -69,6 +72,40 @@ def test_below_cutoff_takes_what_the_unspent_budget_pays_for_and_at_least_a_tent
     assert list(below_cutoff(p, spent, 1.0, 5.0)) == [5, 6, 7, 8]  # nothing left: the next 4 (a tenth of 40)
     everyone = budget_audience(p[:3], 1.0, 100.0, 100.0)
     assert len(below_cutoff(p[:3], everyone, 1.0, 100.0)) == 0
+
+
+def test_the_audience_table_lists_every_contact_best_first(tmp_path):
+    customers = pd.DataFrame(
+        {
+            "user_id": ["u1", "u2", "u3", "u4"],
+            "segment": ["a", "b", "a", "b"],
+            "session_id": [11, 21, 31, 41],
+            "propensity": [0.2, 0.9, 0.01, 0.5],
+            "purchased": [0, 1, 0, 0],
+        }
+    )
+    audience = budget_audience(customers["propensity"], contact_cost=1.0, margin=10.0, budget=100.0)
+    table = audience_table(customers, audience, margin=10.0)
+    assert list(table["user_id"]) == ["u2", "u4", "u1"] and list(table["rank"]) == [1, 2, 3]
+    assert list(table["expected_margin"]) == pytest.approx([9.0, 5.0, 2.0])
+    assert list(table["bought_in_ranked_session"]) == [1, 0, 0] and list(table["session_id"]) == [21, 41, 11]
+    assert "bought_in_ranked_session" not in audience_table(
+        customers.drop(columns="purchased"), audience, 10.0
+    )
+    path = write_audience(table, tmp_path / "new folder" / "audience.csv")
+    assert pd.read_csv(path).equals(table) and [p.name for p in path.parent.iterdir()] == ["audience.csv"]
+
+
+def test_an_audience_path_in_a_shared_folder_is_refused(tmp_path):
+    shared = tmp_path / "reports"
+    assert check_audience_path("", [shared]) is None
+    assert (
+        check_audience_path(str(tmp_path / "private" / "a.csv"), [shared]) == tmp_path / "private" / "a.csv"
+    )
+    with pytest.raises(ParameterError, match="'audience_csv'.*where the shared report goes"):
+        check_audience_path(str(shared / "marketing" / "a.csv"), [tmp_path / "elsewhere", shared])
+    with pytest.raises(ParameterError, match="ending in .csv"):
+        check_audience_path(str(tmp_path), [shared])
 
 
 def test_outcome_check_sums_probabilities_and_their_spread():

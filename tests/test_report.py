@@ -8,8 +8,14 @@ import pandas as pd
 import pytest
 
 from helpers.campaign import budget_audience, decile_table
-from helpers.data.report_files import check_report_parameters, load_report_files, session_table
+from helpers.data.report_files import (
+    check_report_parameters,
+    load_report_files,
+    sample_customers,
+    session_table,
+)
 from helpers.errors import DataError, ParameterError
+from helpers.paths import reports_dir
 from helpers.report import main
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "examples"
@@ -41,6 +47,8 @@ def _broken_copy(tmp_path: Path, name: str, change) -> str:
         ("sessions", lambda f: f.assign(event="bought"), "column 'event': unknown value"),
         ("sessions", lambda f: f.assign(product_id="999999"), "product_id not in the catalog"),
         ("sessions", lambda f: f.head(0), "no data rows"),
+        ("sessions", lambda f: f.assign(user_id=""), "line 2, column 'user_id': empty value"),
+        ("sessions", lambda f: f.assign(session_id=" "), "line 2, column 'session_id': empty value"),
         ("reviews", lambda f: f.assign(text=""), "column 'text': empty review"),
     ],
 )
@@ -57,6 +65,33 @@ def test_a_session_level_column_must_not_vary_within_a_session(tmp_path):
 
     with pytest.raises(DataError, match="differs between rows of one session"):
         load_report_files(_broken_copy(tmp_path, "sessions", flip), FILES["catalog"])
+
+
+def test_a_session_id_shared_by_two_users_is_refused(tmp_path):
+    # An export that numbers each user's sessions 1, 2, ... gives two customers the same session_id.
+    def second_user(frame):
+        frame.loc[frame.index[2], "user_id"] = "someone else"
+        return frame
+
+    assert pd.read_csv(FILES["sessions"])["session_id"].iloc[:3].nunique() == 1  # rows 0-2: one session
+    with pytest.raises(DataError, match="line 4, column 'user_id'.*session_id must be unique across users"):
+        load_report_files(_broken_copy(tmp_path, "sessions", second_user), FILES["catalog"])
+
+
+def test_sample_customers_keeps_whole_customers_up_to_about_max_sessions():
+    sessions = pd.DataFrame({"session_id": range(12), "user_id": list("aaaabbcdddee")})
+    for max_sessions in (1, 3, 5, 8, 100):
+        sample = sample_customers(sessions, max_sessions, seed=1)
+        sizes = sessions["user_id"].value_counts()
+        assert sample.groupby("user_id").size().equals(sizes[sample["user_id"].unique()].sort_index())
+        assert len(sample) <= max_sessions or sample["user_id"].nunique() == 1  # one customer may exceed it
+        assert list(sample["session_id"]) == sorted(sample["session_id"])  # the rows keep their order
+    assert sample_customers(sessions, 100, seed=1).equals(sessions)
+    assert sample_customers(sessions, 5, seed=3).equals(sample_customers(sessions, 5, seed=3))
+    draws = {tuple(sample_customers(sessions, 5, seed=seed)["user_id"].unique()) for seed in range(20)}
+    assert len(draws) > 1  # the seed chooses the customers
+    with pytest.raises(ValueError, match="max_sessions"):
+        sample_customers(sessions, 0)
 
 
 def test_report_parameters_are_checked():
@@ -91,6 +126,14 @@ def test_a_failed_report_is_fast_clear_and_leaves_no_file(tmp_path, capsys, argu
     assert time.perf_counter() - started < 10
     assert message in capsys.readouterr().err
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_an_audience_file_in_the_shared_report_folder_is_refused(tmp_path, capsys):
+    out = tmp_path / "report"
+    for inside in (out / "audience.csv", reports_dir() / "audience.csv"):
+        assert main(["-p", "audience_csv", str(inside), "--out", str(out)]) == 1
+        assert "parameter 'audience_csv'" in capsys.readouterr().err and not inside.exists()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_decile_table_expected_and_observed():

@@ -11,14 +11,18 @@ the buyers observed, where there are enough of them (:data:`MIN_BUYERS_TO_JUDGE`
 from __future__ import annotations
 
 import math
+import os
 import re
+import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from helpers.errors import DataError, ParameterError
-from helpers.params import quote
+from helpers.params import check_path, quote
 
 # Fewer buyers than this among the scored sessions: too few outcomes to judge the probabilities or the
 # ranking. With 5 buyers a top-decile lift of 2.0 has the interval [0, 10], which judges nothing.
@@ -126,6 +130,62 @@ def budget_audience(probabilities, contact_cost: float, margin: float, budget: f
         expected_profit=float(profit[best]),
         limited_by_budget=unlimited > affordable,
     )
+
+
+def audience_table(customers: pd.DataFrame, audience: Audience, margin: float) -> pd.DataFrame:
+    """The whole audience, best first, one row per contact: ``rank``, the customer's own ``user_id``,
+    ``segment``, the ``session_id`` they were ranked by, its ``propensity``, ``expected_margin``
+    (margin × propensity, before the contact cost) and, when ``customers`` has ``purchased``,
+    ``bought_in_ranked_session`` (that session already ended in a purchase).
+
+    ``customers`` is the table ``audience`` was planned on, one row per customer: ``audience.contacts``
+    are positions in it.
+    """
+    rows = customers.iloc[audience.contacts]
+    columns = [name for name in ("user_id", "segment", "session_id", "propensity") if name in rows]
+    table = rows[columns].reset_index(drop=True)
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    table["expected_margin"] = margin * table["propensity"]
+    if "purchased" in rows:
+        table["bought_in_ranked_session"] = rows["purchased"].to_numpy(dtype=int)
+    return table
+
+
+def check_audience_path(value: str, shared_folders: Sequence[Path]) -> Path | None:
+    """The parameter ``audience_csv`` as a path, or None for "" (no audience file is written).
+
+    The file holds customers' own IDs, not pseudonyms, so a path inside any of ``shared_folders`` (the
+    reports folder, whose HTML is shared) is refused, as are a folder and a name not ending in ``.csv``.
+    """
+    if value == "":
+        return None
+    path = check_path("audience_csv", value, must_exist=False)
+    for folder in shared_folders:
+        if path.resolve().is_relative_to(Path(folder).resolve()):
+            raise ParameterError(
+                f"parameter 'audience_csv' is {quote(str(path), 200)}, inside {quote(str(folder), 200)}, "
+                "where the shared report goes: the file holds customers' own IDs, so write it elsewhere"
+            )
+    if path.is_dir() or path.suffix.lower() != ".csv":
+        raise ParameterError(
+            f"parameter 'audience_csv' is {quote(str(path), 200)}; expected a file name ending in .csv"
+        )
+    return path
+
+
+def write_audience(table: pd.DataFrame, path: Path) -> Path:
+    """Write ``table`` (:func:`audience_table`) to ``path`` as CSV, whole or not at all (a temporary
+    file beside it, then renamed); its folder is made when missing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, staging = tempfile.mkstemp(dir=path.parent, suffix=".csv")
+    try:
+        with os.fdopen(handle, "w", newline="") as file:
+            table.to_csv(file, index=False)
+        os.replace(staging, path)
+    except BaseException:
+        Path(staging).unlink(missing_ok=True)
+        raise
+    return path
 
 
 def below_cutoff(probabilities, audience: Audience, contact_cost: float, budget: float) -> np.ndarray:

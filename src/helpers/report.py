@@ -9,7 +9,9 @@ Without files it reports on the simulator. Parameters and files are checked befo
 starts, so a bad one fails in seconds. The run writes into a temporary folder beside ``--out`` and
 renames the finished files into place, so a failed run leaves no half-written report:
 ``marketing_report.html`` (code hidden), ``marketing_report.ipynb`` and ``marketing_report_metrics.json``
-(parameters, seed, library versions and the report's numbers).
+(parameters, seed, library versions and the report's numbers). ``-p audience_csv PATH`` also writes the
+whole recommended audience, with the customers' own IDs, to ``PATH``: refused inside ``--out`` and the
+reports folder, since the report there is shared.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from helpers.campaign import check_currency
+from helpers.campaign import check_audience_path, check_currency
 from helpers.data.report_files import check_report_parameters, load_report_files
 from helpers.errors import DataError, ParameterError
 from helpers.paths import repo_root, reports_dir, reports_dir_set_to
@@ -62,6 +64,7 @@ def report_parameters(args: argparse.Namespace) -> dict:
     )
     if "currency" in parameters:
         check_currency(parameters["currency"])
+    check_audience_path(parameters.get("audience_csv", ""), [reports_dir(), Path(args.out)])
     if args.sessions:
         load_report_files(args.sessions, args.catalog, args.reviews)
     return parameters

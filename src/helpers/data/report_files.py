@@ -8,8 +8,10 @@ The schemas (documented with examples in ``data/README.md``; small files in ``da
 * **sessions**: one row per event: ``session_id``, ``user_id``, ``step`` (order within the session),
   ``event`` (``search``, ``view``, ``read_reviews``, ``add_to_cart``, ``remove_from_cart``,
   ``apply_coupon``), ``product_id`` (empty for searches and coupons), ``query`` (searches), ``dwell_s``
-  (seconds, views); optional per-session ``segment`` and ``purchased`` (0/1), the same on every row of
-  a session. With ``purchased`` the report also measures how well the scores rank.
+  (seconds, views); optional per-session ``segment`` and ``purchased`` (0/1). ``session_id`` and
+  ``user_id`` are not empty, and ``user_id``, ``segment`` and ``purchased`` are the same on every row
+  of a session (a session_id is unique across users). With ``purchased`` the report also measures how
+  well the scores rank.
 * **reviews**: ``product_id``, ``text``; optional ``rating`` (1-5) and ``user_id`` (the reviewer, counted
   for k-anonymity).
 
@@ -34,6 +36,15 @@ NEEDS_PRODUCT = {"view", "read_reviews", "add_to_cart", "remove_from_cart"}
 CATALOG_COLUMNS = ["product_id", "title", "brand", "model", "category", "price", "avg_rating"]
 SESSION_COLUMNS = ["session_id", "user_id", "step", "event", "product_id", "query", "dwell_s"]
 REVIEW_COLUMNS = ["product_id", "text"]
+# Columns that hold one value per session, and what a second value in one session means.
+SESSION_LEVEL = {
+    "user_id": (
+        " (session_id must be unique across users: a log that numbers each user's sessions 1, 2, ... "
+        "merges different customers; write the user into it, such as u17-3)"
+    ),
+    "segment": "",
+    "purchased": "",
+}
 
 
 @dataclass
@@ -92,6 +103,10 @@ def _attributes(values: pd.Series | None, source: Source, rows: int) -> list[str
 def read_events(value: str, catalog: pd.DataFrame, parameter: str = "sessions_path") -> pd.DataFrame:
     """The event log, checked against the catalog (every product it names must be in it)."""
     frame, source = _read(value, parameter, SESSION_COLUMNS)
+    for column in ("session_id", "user_id"):
+        source.check(
+            frame[column].str.strip() == "", frame[column], column, f"empty value: every row needs a {column}"
+        )
     frame["step"] = source.ints(frame["step"], "step", minimum=0)
     frame["event"] = source.choice(frame["event"], "event", {name: name for name in EVENTS})
     needs = frame["event"].isin(NEEDS_PRODUCT).to_numpy()
@@ -107,10 +122,10 @@ def read_events(value: str, catalog: pd.DataFrame, parameter: str = "sessions_pa
     source.check(
         searches & (frame["query"].str.strip() == ""), frame["query"], "query", "a search needs a query"
     )
-    for column in ("segment", "purchased"):
-        if column in frame:
-            varies = frame.groupby("session_id")[column].transform("nunique") > 1
-            source.check(varies, frame[column], column, "differs between rows of one session")
+    for column, why in SESSION_LEVEL.items():
+        if column in frame:  # the first row that differs from its session's first row
+            varies = frame[column] != frame.groupby("session_id")[column].transform("first")
+            source.check(varies, frame[column], column, f"differs between rows of one session{why}")
     if "purchased" in frame:
         frame["purchased"] = source.choice(frame["purchased"], "purchased", {"0": 0, "1": 1})
     return frame.sort_values(["session_id", "step"], kind="stable").reset_index(drop=True)
@@ -145,6 +160,22 @@ def session_table(
     texts = sessions_to_text(events, catalog, tokenizer, max_length)
     table["text"] = texts.reindex(table["session_id"]).to_numpy()
     return table
+
+
+def sample_customers(sessions: pd.DataFrame, max_sessions: int, seed: int = 0) -> pd.DataFrame:
+    """Whole customers, each with all their sessions, drawn at random until about ``max_sessions`` sessions.
+
+    Customers are taken in a random order (the same for the same ``seed``) while their sessions add up
+    to at most ``max_sessions``; the first customer is always taken, however many sessions they have.
+    Every session of a chosen customer is kept, so a customer's likeliest session is never left out, as
+    it would be by sampling sessions. Rows keep their order in ``sessions``; the index is reset.
+    """
+    if max_sessions < 1:
+        raise ValueError(f"max_sessions must be >= 1, got {max_sessions}")
+    per_user = sessions.groupby("user_id", sort=True).size()
+    order = per_user.iloc[np.random.default_rng(seed).permutation(len(per_user))]
+    keep = order.index[(order.cumsum() <= max_sessions).to_numpy() | (np.arange(len(order)) == 0)]
+    return sessions[sessions["user_id"].isin(keep)].reset_index(drop=True)
 
 
 def load_report_files(
