@@ -17,7 +17,7 @@ import torch
 import helpers
 from helpers.errors import NetworkBlockedError
 from helpers.netguard import allow_network, block_network
-from helpers.paths import repo_root
+from helpers.paths import atomic_write, repo_root
 from helpers.profiles import PROFILE_NAMES
 from helpers.run_log import read_metrics, set_notebook
 
@@ -302,3 +302,19 @@ def test_gpus_before_ampere_get_fp16_not_emulated_bf16(monkeypatch) -> None:
         monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None, c=capability: c)
         monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)  # what a T4 answers
         assert runtime.pick_dtype(torch.device("cuda")) is expected
+
+
+def test_atomic_write_replaces_whole_or_leaves_the_old_file(tmp_path):
+    target = tmp_path / "new folder" / "table.csv"
+    with atomic_write(target) as file:
+        file.write("a,b\n1,2\n")
+    assert target.read_text() == "a,b\n1,2\n"
+    with pytest.raises(RuntimeError), atomic_write(target) as file:
+        file.write("half a table")
+        raise RuntimeError("killed midway")
+    assert target.read_text() == "a,b\n1,2\n"  # the old file, untouched
+    with atomic_write(target.with_suffix(".bin"), "wb", durable=True) as file:
+        file.write(b"\x00\x01")
+    assert target.with_suffix(".bin").read_bytes() == b"\x00\x01"
+    left = sorted(p.name for p in target.parent.iterdir())
+    assert left == ["table.bin", "table.csv"]  # no temporary file

@@ -11,9 +11,7 @@ the buyers observed, where there are enough of them (:data:`MIN_BUYERS_TO_JUDGE`
 from __future__ import annotations
 
 import math
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +21,7 @@ import pandas as pd
 
 from helpers.errors import DataError, ParameterError
 from helpers.params import check_path, quote
+from helpers.paths import atomic_write
 
 # Fewer buyers than this among the scored sessions: too few outcomes to judge the probabilities or the
 # ranking. With 5 buyers a top-decile lift of 2.0 has the interval [0, 10], which judges nothing.
@@ -176,15 +175,8 @@ def check_audience_path(value: str, shared_folders: Sequence[Path]) -> Path | No
 def write_audience(table: pd.DataFrame, path: Path) -> Path:
     """Write ``table`` (:func:`audience_table`) to ``path`` as CSV, whole or not at all (a temporary
     file beside it, then renamed); its folder is made when missing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, staging = tempfile.mkstemp(dir=path.parent, suffix=".csv")
-    try:
-        with os.fdopen(handle, "w", newline="") as file:
-            table.to_csv(file, index=False)
-        os.replace(staging, path)
-    except BaseException:
-        Path(staging).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as file:
+        table.to_csv(file, index=False)
     return path
 
 

@@ -1,15 +1,15 @@
 """Checkpoints that survive a kill, and the random-number states that make a resume exact.
 
 A checkpoint of :func:`helpers.training.train` holds the model, optimizer, scheduler and gradient scaler,
-every process's RNG states and meter, the history and the position in the data. Files are written to
-``*.tmp``, flushed and renamed with :func:`os.replace`, so a kill never leaves a broken checkpoint; the
-newest ``keep`` files stay. A run resumes only with the settings that decide its numbers
-(:func:`check_resumable`), so the resumed run ends with the weights of one that never stopped.
+every process's RNG states and meter, the history and the position in the data. Files are written to a
+temporary file beside them, flushed and renamed (:func:`helpers.paths.atomic_write`), so a kill never
+leaves a broken checkpoint; the newest ``keep`` files stay. A run resumes only with the settings that
+decide its numbers (:func:`check_resumable`), so the resumed run ends with the weights of one that never
+stopped.
 """
 
 from __future__ import annotations
 
-import os
 import random
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from helpers.devices import Processes, broadcast
+from helpers.paths import atomic_write
 
 
 def rng_state() -> dict[str, Any]:
@@ -62,23 +63,14 @@ def latest_checkpoint(folder: str | Path | None) -> Path | None:
 
 
 def save_checkpoint(state: dict[str, Any], path: str | Path) -> Path:
-    """``torch.save`` to ``path`` atomically: write ``path.tmp``, flush to disk, then rename.
+    """``torch.save`` to ``path`` atomically: write a temporary file beside it, flush to disk, then rename.
 
     If anything fails (or the process is killed) midway, ``path`` is either the old file or absent,
     never half-written, and the temporary file is removed.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            torch.save(state, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    with atomic_write(path, "wb", durable=True) as handle:
+        torch.save(state, handle)
+    return Path(path)
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:

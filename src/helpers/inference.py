@@ -8,8 +8,6 @@ the training loss and a :class:`~helpers.objectives.Metric`.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from torch import nn
 from helpers.batching import BatchDataset, LengthBucketSampler, TextDataset, make_collate, model_inputs
 from helpers.devices import autocast, resolve_precision
 from helpers.objectives import ROC_AUC, LossFn, Metric, binary_loss, score_logits
+from helpers.paths import atomic_write
 
 
 def forward_in_length_order(
@@ -131,10 +130,8 @@ def embed_cached(
     missing = [i for i, key in enumerate(keys) if key not in known]
     if missing:
         known.update(zip(keys[missing], embed(model, _Rows(dataset, missing), **options), strict=True))
-        handle, staging = tempfile.mkstemp(dir=cache_file.parent, suffix=".npz")
-        with os.fdopen(handle, "wb") as file:  # written beside the cache, then renamed: never half a file
+        with atomic_write(cache_file, "wb") as file:  # never half a cache
             np.savez(file, keys=np.array(list(known)), vectors=np.stack(list(known.values())))
-        os.replace(staging, cache_file)
     return np.stack([known[key] for key in keys])
 
 

@@ -7,9 +7,11 @@ notebooks from anywhere (papermill, CI, a read-only checkout).
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import platformdirs
 
@@ -61,6 +63,29 @@ def reports_dir_set_to(folder: Path) -> Iterator[Path]:
             os.environ.pop("WORKBOOK_REPORTS_DIR", None)
         else:
             os.environ["WORKBOOK_REPORTS_DIR"] = previous
+
+
+@contextmanager
+def atomic_write(path: str | os.PathLike[str], mode: str = "w", durable: bool = False) -> Iterator[IO]:
+    """Write ``path`` whole or not at all: the ``with`` block writes a temporary file beside it, which
+    then replaces ``path`` in one rename; if the block raises (or the process dies), ``path`` is untouched
+    and the temporary file is removed. ``mode`` is ``"w"`` or ``"wb"``; ``durable`` also flushes the
+    file to disk before the rename (a checkpoint that must survive a power cut). The folder is made when
+    missing.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, staging = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, mode) as file:
+            yield file
+            if durable:
+                file.flush()
+                os.fsync(file.fileno())
+        os.replace(staging, path)
+    except BaseException:
+        Path(staging).unlink(missing_ok=True)
+        raise
 
 
 def model_cache_dir() -> Path:

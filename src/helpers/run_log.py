@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from helpers.errors import DataError
 from helpers.params import check_name, quote
-from helpers.paths import reports_dir
+from helpers.paths import atomic_write, reports_dir
 
 _current_notebook: str | None = None
 
@@ -64,10 +62,8 @@ def record_metric(name: str, value: Any, notebook: str | None = None) -> None:
     metrics = read_metrics(notebook)
     metrics[name] = value
     path = metrics_path(notebook)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as handle:
+    with atomic_write(path) as handle:
         json.dump(metrics, handle, indent=2, sort_keys=True)
-    os.replace(tmp, path)
 
 
 def _to_json(value: Any) -> Any:
