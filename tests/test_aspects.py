@@ -111,3 +111,55 @@ def test_category_aspect_sentiment_is_the_share_read_positive() -> None:
     assert sparse.loc["earbuds", "battery"] == pytest.approx(0.75) and np.isnan(sparse.loc["earbuds", "fit"])
     complaints = asp.top_complaints(mentions.assign(clause="c"))
     assert complaints.loc["earbuds", "complaints"] == round(4 * (1 - grid.loc["earbuds", "battery"]))
+
+
+def test_keyword_detector_finds_the_aspects_of_each_clause_among_the_candidates() -> None:
+    parts = ["The battery dies fast", "great sound", "Arrived late, box crushed"]
+    assert asp.keyword_detector(parts, "earbuds") == [{"battery"}, {"sound"}, {"delivery"}]
+    assert asp.keyword_detector(["great sound"], "jackets") == [set()]  # jackets have no sound aspect
+    assert asp.keyword_detector([], None) == []
+
+
+def _one_hot_vectors() -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Aspect i embedded as the unit vector e_i; a clause near "battery", one on "sound", and one mostly
+    about the battery (cosine 0.89) and a little about the sound (0.45)."""
+    names = list(asp.ASPECT_DESCRIPTIONS)
+    aspect_vectors = np.eye(len(names))
+    battery, sound = aspect_vectors[names.index("battery")], aspect_vectors[names.index("sound")]
+    clause_vectors = {"charge lasts": battery + 0.1, "crisp highs": sound, "both": battery + 0.5 * sound}
+    return clause_vectors, aspect_vectors
+
+
+def test_embedding_detector_reads_the_clause_vectors_and_the_category() -> None:
+    clause_vectors, aspect_vectors = _one_hot_vectors()
+    detect = asp.embedding_detector(clause_vectors, aspect_vectors, 0.4)
+    parts = ["charge lasts", "crisp highs", "both"]
+    assert detect(parts, "earbuds") == [{"battery"}, {"sound"}, {"battery", "sound"}]
+    assert detect(["crisp highs"], "jackets") == [set()]  # not a candidate aspect of jackets
+    assert asp.embedding_detector(clause_vectors, aspect_vectors, 0.6)(["both"], None) == [{"battery"}]
+
+
+def test_unique_clauses_are_sorted_and_distinct() -> None:
+    texts = ["Great sound. Battery dies fast", "Battery dies fast but fits well"]
+    assert asp.unique_clauses(texts) == ["Battery dies fast", "Great sound", "fits well"]
+    assert asp.unique_clauses([]) == []
+
+
+def test_best_threshold_keeps_the_first_of_the_best_detection_f1() -> None:
+    reviews = pd.DataFrame(
+        {
+            "text": ["charge lasts. crisp highs", "both"],
+            "category": ["earbuds", "earbuds"],
+            "aspect_labels": [json.dumps({"battery": "pos", "sound": "pos"}), json.dumps({"battery": "neg"})],
+        }
+    )
+    clause_vectors, aspect_vectors = _one_hot_vectors()
+
+    def make(threshold: float):
+        return asp.embedding_detector(clause_vectors, aspect_vectors, threshold)
+
+    # 0.4 also finds the sound of "both" (a false detection); 0.75 and 0.8 find the three true pairs and
+    # nothing else (a tie: the first wins); 0.95 misses the battery of "both" (cosine 0.89).
+    assert asp.best_threshold(reviews, make, [0.4, 0.75, 0.8, 0.95]) == 0.75
+    best = asp.best_threshold(reviews, make)  # the default grid, 0.15 … 0.55 in steps of 0.05
+    assert isinstance(best, np.floating) and best == pytest.approx(0.45)  # the first above 0.447

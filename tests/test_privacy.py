@@ -6,8 +6,26 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.dp import attack_roc_bound, attack_scores, loss_attack_auc, max_attack_auc, train_private_head
-from helpers.privacy import k_anonymous_counts, k_anonymous_rows, pseudonym_key, pseudonymise
+from helpers.dp import (
+    attack_auc_drops,
+    attack_roc_bound,
+    attack_scores,
+    dp_sweep,
+    loss_attack_auc,
+    max_attack_auc,
+    membership_attacks,
+    membership_verdict,
+    privacy_costs,
+    train_private_head,
+)
+from helpers.evaluation import paired_bootstrap, roc_auc
+from helpers.privacy import (
+    k_anonymous_counts,
+    k_anonymous_rows,
+    pseudonym_key,
+    pseudonymise,
+    sessions_per_customer,
+)
 
 KEY = b"a-secret-key-of-32-bytes-length!"
 
@@ -141,3 +159,105 @@ def test_the_dp_attack_bound():
     fpr, tpr = attack_roc_bound(1.0, 0.0)
     assert np.all(tpr <= np.exp(1.0) * fpr + 1e-12) and np.all(np.diff(tpr) >= 0)
     assert max_attack_auc(1.0, 0.01) > max_attack_auc(1.0)
+
+
+def test_sessions_per_customer_in_words():
+    frame = pd.DataFrame({"user_id": [1, 1, 1, 2, 3, 3, 4, 5]})
+    assert (
+        sessions_per_customer(frame)
+        == "8 sessions of 5 customers (1.60 sessions per customer, 40% with 2 or more)"
+    )
+    assert sessions_per_customer(frame.rename(columns={"user_id": "who"}), "who").startswith(
+        "8 sessions of 5"
+    )
+
+
+def _sweep_data():
+    members, others = _separable(120, 0), _separable(200, 1)
+    groups = np.arange(200) // 2  # two test sessions per customer
+    one_each = np.arange(200) % 2 == 0
+    return members, (others[0][one_each], others[1][one_each]), others, groups
+
+
+def test_dp_sweep_trains_each_epsilon_then_without_dp_and_scores_them():
+    members, non_members, test, groups = _sweep_data()
+    sweep, scores = dp_sweep(
+        members,
+        non_members,
+        (1.0, 4.0),
+        1e-4,
+        test,
+        groups,
+        n_resamples=50,
+        seed=0,
+        epochs=2,
+        batch_size=40,
+        learning_rate=0.05,
+        hidden=0,
+    )
+    assert list(sweep["target"]) == [1.0, 4.0, np.inf] and list(scores) == [1.0, 4.0, None]
+    assert (abs(sweep["epsilon"].iloc[:2] - [1.0, 4.0]) < 0.05).all() and sweep["q"].iloc[0] == pytest.approx(
+        1 / 3
+    )
+    assert sweep["noise sigma"].iloc[0] > sweep["noise sigma"].iloc[1] > sweep["noise sigma"].iloc[2] == 0.0
+    head = train_private_head(
+        *members, 4.0, 1e-4, epochs=2, batch_size=40, learning_rate=0.05, hidden=0, seed=0
+    )
+    np.testing.assert_array_equal(scores[4.0], head.probabilities(test[0]))  # the same head, trained alone
+    assert sweep["test_auc"].iloc[1] == roc_auc(test[1], scores[4.0])
+    assert sweep["attack_auc"].iloc[1] == loss_attack_auc(head, members, non_members)
+    assert ((sweep["low"] <= sweep["test_auc"]) & (sweep["test_auc"] <= sweep["high"])).all()
+    costs = privacy_costs(scores, test[1], (1.0, 4.0), groups, n_resamples=50, seed=0)
+    assert list(costs.index) == ["ε = 1", "ε = 4"]
+    expected = paired_bootstrap(roc_auc, test[1], scores[1.0], scores[None], 50, seed=0, groups=groups)
+    assert costs.loc["ε = 1"].to_dict() == expected
+
+
+def test_membership_attacks_and_what_dp_buys():
+    rng = np.random.default_rng(0)
+    members = (rng.normal(size=(60, 10)).astype(np.float32), rng.integers(0, 2, 60).astype(float))
+    others = (rng.normal(size=(60, 10)).astype(np.float32), rng.integers(0, 2, 60).astype(float))
+    customers = np.arange(120)
+    attacks, attacked = membership_attacks(
+        members,
+        others,
+        (0.5,),
+        1e-4,
+        others,
+        customers,
+        n_resamples=50,
+        seed=0,
+        epochs=100,
+        batch_size=20,
+        learning_rate=1e-2,
+        hidden=32,
+    )
+    assert list(attacks["target"]) == [np.inf, 0.5] and list(attacked) == [None, 0.5]
+    assert list(attacks["model"].unique()) == ["over-fitted MLP head"]
+    assert (
+        attacks["attack_auc"].iloc[0] > 0.8 > attacks["attack_auc"].iloc[1]
+    )  # random labels: only memory fits
+    assert attacks["attack_auc"].iloc[0] == roc_auc(*attacked[None])
+    assert attacks["highest attack AUC DP allows"].iloc[1] == max_attack_auc(attacks["epsilon"].iloc[1], 1e-4)
+    drops = attack_auc_drops(attacked, (0.5,), customers, n_resamples=50, seed=0)
+    assert drops.loc["ε = 0.5", "low"] > 0 and drops.loc["ε = 0.5", "reading"] == "DP lowers the attack's AUC"
+    verdict = membership_verdict(attacks, drops, (0.5,)).splitlines()
+    assert verdict[0] == "membership attack without DP: beats guessing (its interval lies above 0.5)"
+    assert verdict[1].endswith("(paired interval above 0) at ε = 0.5")
+
+
+def test_membership_verdict_names_the_epsilons():
+    attacks = pd.DataFrame({"attack_auc_low": [0.45, 0.55, 0.40, 0.60]})
+    drops = pd.DataFrame(
+        {"low": [0.1, -0.1, -0.3], "high": [0.2, 0.1, -0.1]}, index=["ε = 1", "ε = 3", "ε = 8"]
+    )
+    assert membership_verdict(attacks, drops, (1.0, 3.0, 8.0)).splitlines() == [
+        "membership attack without DP: not clearly better than guessing (its interval includes 0.5)",
+        "DP lowers the attack's AUC by more than the noise (paired interval above 0) at ε = 1; "
+        "it raises it at ε = 8",
+        "the attack on a DP model still beats guessing (its interval lies above 0.5) at ε = 1, 8",
+    ]
+    none = membership_verdict(
+        attacks.assign(attack_auc_low=0.4), drops.assign(low=-0.1, high=0.1), (1.0, 3.0, 8.0)
+    )
+    assert "above 0) at no ε" in none and none.endswith("at no ε")

@@ -11,15 +11,17 @@ from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
 from helpers.errors import DataError, ParameterError
 from helpers.sentiment import (
     VaderClassifier,
+    class_probabilities,
     classification_scores,
     content_free_prior,
     few_shot_examples,
     label_log_probs,
+    review_positive,
     sentiment_labels,
     split_reviews,
     texts_seen_in,
 )
-from tiny_models import tiny_chat_model_and_tokenizer
+from tiny_models import tiny_chat_model_and_tokenizer, tiny_predictor, tiny_tokenizer, toy_task
 
 
 def test_label_schemes() -> None:
@@ -172,3 +174,23 @@ def test_texts_are_compared_lower_cased_and_stripped() -> None:
     seen = texts_seen_in(pd.Series(["Love it! ", "meh", "Broke"]), ["love it!", " BROKE"])
     assert seen.tolist() == [True, False, True]
     assert texts_seen_in([], ["x"]).tolist() == []
+
+
+def test_review_positive_is_the_last_class_probability_after_the_shift() -> None:
+    from helpers.batching import TextDataset
+    from helpers.inference import predict_logits
+
+    texts, _ = toy_task(12, seed=1)
+    tokenizer = tiny_tokenizer()
+    for n_outputs in (1, 3):  # a binary model's one logit, or one logit per class
+        model = tiny_predictor(pooling="mean", seed=2, n_outputs=n_outputs).eval()
+        logits = predict_logits(model, TextDataset(texts, None, tokenizer, 32), batch_size=4)
+        for shift in (0.0, 0.7):
+            positive = review_positive(model, tokenizer, texts, shift, max_length=32, batch_size=4)
+            np.testing.assert_allclose(positive, class_probabilities(logits - shift)[:, -1], rtol=1e-6)
+            assert positive.shape == (12,) and ((positive > 0) & (positive < 1)).all()
+    binary = tiny_predictor(pooling="mean", seed=2).eval()
+    shifted = review_positive(binary, tokenizer, texts, 1.0, max_length=32)
+    assert (
+        shifted < review_positive(binary, tokenizer, texts, 0.0, max_length=32)
+    ).all()  # a shift lowers it

@@ -9,14 +9,16 @@ Two detectors, both written from general shop vocabulary rather than from the si
   (:data:`ASPECT_DESCRIPTIONS`).
 
 When a review's product category is known, only that category's aspects and the universal ones (value,
-delivery, quality) are candidates.
+delivery, quality) are candidates. :func:`keyword_detector` and :func:`embedding_detector` are the two
+detectors in the form :func:`aspect_table` takes; :func:`best_threshold` picks the embedding detector's
+threshold on training reviews.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -64,6 +66,9 @@ ASPECT_KEYWORDS = {
     "quality": ("quality", "build", "premium", "flimsy", "feels cheap", "looks"),
 }
 _CATEGORY_ASPECTS = {c.name: set(c.aspects) | set(UNIVERSAL_ASPECTS) for c in CATEGORIES}
+# A detector: the clauses of one review and its category (None: unknown) -> the aspects of each clause.
+Detector = Callable[[list[str], str | None], list[set[str]]]
+THRESHOLDS = np.arange(0.15, 0.6, 0.05)  # the cosine similarities best_threshold tries
 
 
 def clauses(text: str) -> list[str]:
@@ -95,13 +100,56 @@ def embedding_aspects(
     return [{a for a in candidates if similarity[i, a] >= threshold} for i in range(len(clause_vectors))]
 
 
+def keyword_detector(parts: list[str], category: str | None) -> list[set[str]]:
+    """The aspects of each clause in ``parts`` by :func:`keyword_aspects`, among ``category``'s candidates."""
+    return [keyword_aspects(part, candidate_aspects(category)) for part in parts]
+
+
+def embedding_detector(
+    clause_vectors: Mapping[str, np.ndarray], aspect_vectors: np.ndarray, threshold: float
+) -> Detector:
+    """A detector by :func:`embedding_aspects`: ``clause_vectors`` maps every clause it will meet to its
+    embedding, ``aspect_vectors`` holds one embedding per aspect description, in the order of
+    :data:`ASPECT_DESCRIPTIONS`; an aspect is found when its cosine similarity is at least ``threshold``."""
+    names = list(ASPECT_DESCRIPTIONS)
+
+    def detect(parts: list[str], category: str | None) -> list[set[str]]:
+        candidates = [names.index(a) for a in candidate_aspects(category)]
+        vectors = np.stack([clause_vectors[p] for p in parts])
+        found = embedding_aspects(vectors, aspect_vectors, candidates, threshold)
+        return [{names[i] for i in aspects} for aspects in found]
+
+    return detect
+
+
+def unique_clauses(texts: Iterable[str]) -> list[str]:
+    """Every distinct clause (:func:`clauses`) of ``texts``, sorted: each is embedded once."""
+    return sorted({clause for text in texts for clause in clauses(text)})
+
+
+def best_threshold(
+    reviews: pd.DataFrame,
+    make_detector: Callable[[float], Detector],
+    thresholds: Sequence[float] = THRESHOLDS,
+) -> float:
+    """The threshold (of ``thresholds``, as given) whose detector ``make_detector(threshold)`` has the
+    highest ``aspect_detection_f1`` on ``reviews``; the first of equally good ones. Detection needs no
+    polarity, so every clause gets 0."""
+
+    def f1(threshold: float) -> float:
+        table = aspect_table(reviews, make_detector(threshold), lambda texts: np.zeros(len(texts)))
+        return score_aspects(reviews, table)["aspect_detection_f1"]
+
+    return max(thresholds, key=f1)
+
+
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True).clip(min=1e-12)
 
 
 def aspect_table(
     reviews: pd.DataFrame,
-    detect: Callable[[list[str], str | None], list[set[str]]],
+    detect: Detector,
     polarity: Callable[[list[str]], np.ndarray],
 ) -> pd.DataFrame:
     """One row per (review, clause, detected aspect): ``review``, ``clause``, ``aspect``, ``positive``

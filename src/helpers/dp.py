@@ -24,21 +24,26 @@ runs this same loop and optimizer without clipping, noise or Poisson sampling (s
 
 **Membership inference** (:func:`loss_attack_auc`): an attacker who sees a customer's record and the
 model's loss on it guesses "was in the training set" when the loss is low. Its ROC-AUC over members
-and non-members is 0.5 when the model does not remember individuals.
+and non-members is 0.5 when the model does not remember individuals. :func:`membership_attacks` runs it
+on a head trained without DP and at each epsilon, :func:`attack_auc_drops` tests, paired, whether DP
+lowered it, and :func:`membership_verdict` says what both found.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 from scipy.special import expit
 from torch import nn
 
-from helpers.evaluation import roc_auc
+from helpers.evaluation import bootstrap_ci, paired_bootstrap, roc_auc
 from helpers.runtime import seed_everything
 
 
@@ -210,3 +215,172 @@ def max_attack_auc(epsilon: float, delta: float = 0.0) -> float:
     """Area under :func:`attack_roc_bound`: the highest attack ROC-AUC that ``(epsilon, delta)``-DP allows."""
     fpr, tpr = attack_roc_bound(epsilon, delta)
     return float(np.trapezoid(tpr, fpr))
+
+
+Vectors = tuple[np.ndarray, np.ndarray]  # (pooled vectors, labels)
+
+
+def dp_sweep(
+    members: Vectors,
+    non_members: Vectors,
+    epsilons: Sequence[float],
+    delta: float,
+    test: Vectors,
+    groups: np.ndarray,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    label: str = "linear head",
+    **training: Any,
+) -> tuple[pd.DataFrame, dict[float | None, np.ndarray]]:
+    """A head trained on ``members`` with DP-SGD at each of ``epsilons``, then without DP, and scored.
+
+    Each head is :func:`train_private_head` with ``training`` (epochs, batch size …) and ``seed``. Returns
+    ``(table, scores)``: one row per head, the one without DP last (``model``: ``label``; ``target``
+    epsilon, inf without DP; the ``epsilon`` the accountant spent, ``noise sigma``, sampling rate ``q``,
+    ``steps``; ``test_auc`` on ``test`` with ``low`` and ``high``, its 95 % interval over ``groups``,
+    the test sessions' customers; the loss attack's ``attack_auc`` on members against ``non_members``),
+    and each head's purchase probabilities of the test sessions by target (None: without DP).
+    """
+    from tqdm import tqdm  # text bars: tqdm.auto would want ipywidgets in a notebook
+
+    rows, scores = [], {}
+    for epsilon in tqdm([*epsilons, None], desc=f"DP-SGD sweep ({label})"):
+        head = train_private_head(*members, epsilon, delta, seed=seed, **training)
+        scores[epsilon] = head.probabilities(test[0])
+        auc, low, high = bootstrap_ci(
+            roc_auc, test[1], scores[epsilon], n_resamples, seed=seed, groups=groups
+        )
+        rows.append(
+            {
+                "model": label,
+                "target": epsilon or np.inf,
+                "epsilon": head.epsilon,
+                "noise sigma": head.noise_multiplier,
+                "q": head.sample_rate,
+                "steps": head.steps,
+                "test_auc": auc,
+                "low": low,
+                "high": high,
+                "attack_auc": loss_attack_auc(head, members, non_members),
+            }
+        )
+    return pd.DataFrame(rows), scores
+
+
+def privacy_costs(
+    scores: dict[float | None, np.ndarray],
+    labels: np.ndarray,
+    epsilons: Sequence[float],
+    groups: np.ndarray,
+    n_resamples: int = 1000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """The cost of privacy: test ROC-AUC of the DP head at each epsilon minus the head without DP
+    (``scores[None]``), by a paired bootstrap over ``groups`` (customers). One row per epsilon
+    (``"ε = 1"`` …): ``difference``, ``low``, ``high`` and ``p_value``."""
+    return pd.DataFrame(
+        {
+            f"ε = {epsilon:g}": paired_bootstrap(
+                roc_auc, labels, scores[epsilon], scores[None], n_resamples, seed=seed, groups=groups
+            )
+            for epsilon in epsilons
+        }
+    ).T
+
+
+def membership_attacks(
+    members: Vectors,
+    non_members: Vectors,
+    epsilons: Sequence[float],
+    delta: float,
+    test: Vectors,
+    groups: np.ndarray,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    label: str = "over-fitted MLP head",
+    **training: Any,
+) -> tuple[pd.DataFrame, dict[float | None, Vectors]]:
+    """The loss-threshold attack on a head trained on ``members`` without DP and at each of ``epsilons``.
+
+    Each head is :func:`train_private_head` with ``training`` (epochs, batch size …) and ``seed``. Returns
+    ``(table, attacked)``: one row per head, the one without DP first (``model``: ``label``, ``target``,
+    spent ``epsilon``, ``noise sigma``, ``test_auc`` on ``test``, ``attack_auc`` with its 95 % interval
+    over ``groups`` (the customer of each member, then of each non-member) and ``highest attack AUC DP
+    allows``), and each head's :func:`attack_scores` by epsilon (None: without DP).
+    """
+    from tqdm import tqdm  # text bars: tqdm.auto would want ipywidgets in a notebook
+
+    rows, attacked = [], {}
+    for epsilon in tqdm([None, *epsilons], desc=f"{label}, with and without DP"):
+        head = train_private_head(*members, epsilon, delta, seed=seed, **training)
+        attacked[epsilon] = attack_scores(head, members, non_members)
+        attack_auc = bootstrap_ci(roc_auc, *attacked[epsilon], n_resamples, seed=seed, groups=groups)
+        rows.append(
+            {
+                "model": label,
+                "target": epsilon or np.inf,
+                "epsilon": head.epsilon,
+                "noise sigma": head.noise_multiplier,
+                "test_auc": roc_auc(test[1], head.probabilities(test[0])),
+                **dict(zip(("attack_auc", "attack_auc_low", "attack_auc_high"), attack_auc, strict=True)),
+                "highest attack AUC DP allows": max_attack_auc(head.epsilon, delta),
+            }
+        )
+    return pd.DataFrame(rows), attacked
+
+
+def attack_auc_drops(
+    attacked: dict[float | None, Vectors],
+    epsilons: Sequence[float],
+    groups: np.ndarray,
+    n_resamples: int = 1000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """What DP buys: the attack's ROC-AUC without DP minus with DP at each epsilon, by a paired bootstrap
+    over the same ``groups`` (customers). One row per epsilon (``"ε = 1"`` …): ``difference``, ``low``,
+    ``high``, ``p_value`` and a ``reading`` of the interval."""
+    is_member, undefended = attacked[None]
+    drops = pd.DataFrame(
+        {
+            f"ε = {epsilon:g}": paired_bootstrap(
+                roc_auc, is_member, undefended, attacked[epsilon][1], n_resamples, seed=seed, groups=groups
+            )
+            for epsilon in epsilons
+        }
+    ).T
+    drops["reading"] = np.where(
+        drops["low"] > 0,
+        "DP lowers the attack's AUC",
+        np.where(drops["high"] < 0, "DP raises the attack's AUC", "no clear change"),
+    )
+    return drops
+
+
+def membership_verdict(attacks: pd.DataFrame, drops: pd.DataFrame, epsilons: Sequence[float]) -> str:
+    """Three lines: whether the attack beats guessing without DP, at which epsilons DP lowers (or raises)
+    its AUC by more than the noise, and at which the attack on a DP model still beats guessing.
+    ``attacks`` is :func:`membership_attacks`' table (the row without DP first, then ``epsilons``),
+    ``drops`` :func:`attack_auc_drops`'."""
+    low = attacks["attack_auc_low"]
+    lowered = [f"{epsilon:g}" for epsilon in epsilons if drops.loc[f"ε = {epsilon:g}", "low"] > 0]
+    raised = [f"{epsilon:g}" for epsilon in epsilons if drops.loc[f"ε = {epsilon:g}", "high"] < 0]
+    still_above = [
+        f"{epsilon:g}" for epsilon, bound in zip(epsilons, low.iloc[1:], strict=False) if bound > 0.5
+    ]
+
+    def at(values: list[str]) -> str:
+        return f"at ε = {', '.join(values)}" if values else "at no ε"
+
+    return "\n".join(
+        [
+            "membership attack without DP: "
+            + (
+                "beats guessing (its interval lies above 0.5)"
+                if low.iloc[0] > 0.5
+                else "not clearly better than guessing (its interval includes 0.5)"
+            ),
+            f"DP lowers the attack's AUC by more than the noise (paired interval above 0) {at(lowered)}"
+            + (f"; it raises it {at(raised)}" if raised else ""),
+            f"the attack on a DP model still beats guessing (its interval lies above 0.5) {at(still_above)}",
+        ]
+    )

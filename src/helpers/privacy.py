@@ -7,6 +7,8 @@
   fewer than ``k`` of them, before the table is plotted or exported; :func:`k_anonymous_rows` keeps
   only the rows of cells with at least ``k`` users, for any aggregate computed from them afterwards
   (a share of positive reviews, a count of complaints, an example quote).
+* :func:`sessions_per_customer` says how many records each customer has: the unit a privacy guarantee
+  (or a bootstrap) must count.
 
 Differential privacy, which bounds what a *trained model* reveals, is in :mod:`helpers.dp`.
 """
@@ -87,3 +89,13 @@ def _check_cells(frame: pd.DataFrame, columns: Sequence[str], k: int) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise KeyError(f"columns {missing} are not in the table (it has {list(frame.columns)})")
+
+
+def sessions_per_customer(frame: pd.DataFrame, user_column: str = "user_id") -> str:
+    """How ``frame``'s rows (sessions) fall on customers, in words: "1,000 sessions of 426 customers (2.35
+    sessions per customer, 72% with 2 or more)"."""
+    per_customer = frame.groupby(user_column).size()
+    return (
+        f"{int(per_customer.sum()):,} sessions of {len(per_customer):,} customers ({per_customer.mean():.2f} "
+        f"sessions per customer, {(per_customer >= 2).mean():.0%} with 2 or more)"
+    )

@@ -368,11 +368,33 @@ def clause_positive(
     taken out so that a text reads as positive when the model finds it more likely positive than not.
     With three classes the neutral one is left out: positive / (negative + positive).
     """
+    p = _shifted_probabilities(classifier, tokenizer, texts, shift, max_length, batch_size)
+    return p[:, -1] / (p[:, 0] + p[:, -1])
+
+
+def review_positive(
+    classifier,
+    tokenizer,
+    texts: Sequence[str],
+    shift: float = 0.0,
+    max_length: int = 128,
+    batch_size: int = 64,
+) -> np.ndarray:
+    """A sentiment classifier's probability of the positive class (the last one) for each text.
+
+    ``shift`` as in :func:`clause_positive`; unlike it, a three-class model's neutral class keeps its share.
+    """
+    return _shifted_probabilities(classifier, tokenizer, texts, shift, max_length, batch_size)[:, -1]
+
+
+def _shifted_probabilities(
+    classifier, tokenizer, texts: Sequence[str], shift: float, max_length: int, batch_size: int
+) -> np.ndarray:
+    """Class probabilities of each text, one column per class, with the class weight's ``shift`` taken out."""
     from helpers.batching import TextDataset
     from helpers.inference import predict_logits
 
     logits = predict_logits(
         classifier, TextDataset(list(texts), None, tokenizer, max_length), batch_size=batch_size
     )
-    p = class_probabilities(logits - shift)
-    return p[:, -1] / (p[:, 0] + p[:, -1])
+    return class_probabilities(logits - shift)
