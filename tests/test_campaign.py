@@ -1,5 +1,5 @@
 """Campaign planning: money and currency, deciles, the band below the cut-off, the checks of a plan
-against outcomes and their verdict, and the product a segment's copy promotes."""
+against outcomes and their verdict, the product a segment's copy promotes, and the summary's sentences."""
 
 import math
 
@@ -9,6 +9,8 @@ import pytest
 
 from helpers.campaign import (
     OutcomeCheck,
+    PlanChecks,
+    audience_line,
     audience_table,
     below_cutoff,
     budget_audience,
@@ -17,9 +19,12 @@ from helpers.campaign import (
     decile_table,
     money,
     outcome_check,
+    outcomes_line,
+    plan_checks,
     plan_verdict,
     promoted_product,
     rate_interval,
+    segment_table,
     write_audience,
 )
 from helpers.errors import ParameterError
@@ -159,3 +164,84 @@ def test_the_promoted_product_is_the_one_most_sessions_showed_interest_in():
     assert promoted_product(events, [10, 11, 12, 13], rated) == 3
     assert promoted_product(events, [99], catalog) == 2  # no interest in these sessions: every session counts
     assert promoted_product(events.head(0), [10], catalog) == 4  # no interest anywhere: the best rated
+
+
+def _plan():
+    sessions = pd.DataFrame(
+        {
+            "session_id": [1, 2, 3, 4, 5, 6],
+            "user_id": ["a", "a", "b", "c", "c", "d"],
+            "segment": ["x", "x", "y", "x", "x", "z"],
+            "propensity": [0.9, 0.2, 0.6, 0.1, 0.3, 0.05],
+            "purchased": [1, 0, 1, 0, 1, 0],
+        }
+    )
+    customers = sessions.loc[sessions.groupby("user_id", sort=False)["propensity"].idxmax()].reset_index(
+        drop=True
+    )
+    audience = budget_audience(customers["propensity"], contact_cost=1.0, margin=10.0, budget=2.0)
+    return sessions, customers, audience, below_cutoff(customers["propensity"], audience, 1.0, 2.0)
+
+
+def test_plan_checks_group_customers_by_their_likeliest_session():
+    sessions, customers, audience, below = _plan()
+    assert list(customers["session_id"]) == [1, 3, 5, 6] and list(audience.contacts) == [0, 1]
+    checks = plan_checks(sessions, customers, audience, below)
+    assert isinstance(checks, PlanChecks)
+    contacted, below_check, scored, other = checks
+    assert (contacted.count, contacted.observed, contacted.expected) == (2, 2, pytest.approx(1.5))
+    assert (below_check.count, below_check.observed) == (1, 1)  # the next tenth: customer c (session 5)
+    assert (scored.count, scored.observed) == (6, 3)
+    assert (other.count, other.observed, other.expected) == (2, 0, pytest.approx(0.3))  # sessions 2 and 4
+
+
+def test_segment_table_counts_sessions_and_contacted_customers():
+    sessions, customers, audience, _ = _plan()
+    table = segment_table(sessions, customers, audience)
+    assert list(table.columns) == ["sessions", "mean_propensity", "customers in audience"]
+    assert table["sessions"].to_dict() == {"x": 4, "y": 1, "z": 1}
+    assert table["customers in audience"].to_dict() == {"x": 1, "y": 1, "z": 0}
+    assert table.loc["x", "mean_propensity"] == pytest.approx(0.375)
+
+
+def test_audience_line_says_what_stopped_the_list():
+    _, customers, audience, below = _plan()
+    contacted = OutcomeCheck(2, 1.5, 2, 0.6)
+    line = audience_line(audience, customers["propensity"], below, 1.0, 10.0, 2.0, "$", contacted)
+    assert line.startswith(
+        "**Recommended audience**: contact the top 2 of the 4 customers (50%) for $2 of the $2 budget: "
+        "about 2 expected buyers, and $13 of expected margin from likely buyers minus contact costs ($10 "
+        "per purchase, $1 per contact). That is not the campaign's incremental profit: some of them would "
+        "have bought anyway. The budget is the limit: "
+    )
+    assert line.endswith(
+        ": 2 of the 2 contacted customers already bought in the session they were ranked by."
+    )
+    free = budget_audience(customers["propensity"], 1.0, 2.0, 100.0)  # 2 * p > 1 only for 0.9 and 0.6
+    stopped = audience_line(free, customers["propensity"], [2], 1.0, 2.0, 100.0, "EUR", None)
+    assert (
+        "The probabilities stop the list: the next customer's probability, 0.3000, times the 2 EUR margin"
+        in stopped
+    )
+    assert stopped.endswith("made in them; these sessions do not say who already bought.")
+    everyone = budget_audience(customers["propensity"], 1.0, 1000.0, 100.0)
+    assert ". Every customer is in it. " in audience_line(
+        everyone, customers["propensity"], [], 1.0, 1000.0, 100.0, "$", None
+    )
+
+
+def test_outcomes_line_quotes_every_group_and_the_verdict():
+    agree = OutcomeCheck(200, 80.0, 84, 6.0)
+    checks = PlanChecks(agree, OutcomeCheck(61, 2.0, 3, 1.4), OutcomeCheck(1000, 130.3, 147, 9.3), agree)
+    line = outcomes_line(checks, 0.05, "trained on the simulator (notebook 03)", "calibrated")
+    assert line.startswith(
+        "**The plan against outcomes** (customers by their likeliest session, the one they were ranked by): "
+        "the 200 contacted customers hold 84 buyers against 80.0 expected, ± 6.0; the next 61 customers "
+        "below the cut-off 3 buyers against 2.0 expected, ± 1.4; all 1,000 scored sessions 147 buyers "
+        "against 130.3 expected, ± 9.3, of which the 200 that are not a customer's likeliest hold 84 buyers"
+    )
+    verdict = plan_verdict(checks.contacted, checks.below, checks.scored, 0.05)
+    assert (
+        f"(± one standard deviation). Verdict: {verdict}. The probabilities come from the predictor " in line
+    )
+    assert line.endswith("trained on the simulator (notebook 03), calibrated.")

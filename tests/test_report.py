@@ -10,7 +10,9 @@ import pytest
 from helpers.campaign import budget_audience, decile_table
 from helpers.data.report_files import (
     check_report_parameters,
+    describe_sample,
     load_report_files,
+    outcome_counts,
     sample_customers,
     session_table,
 )
@@ -92,6 +94,22 @@ def test_sample_customers_keeps_whole_customers_up_to_about_max_sessions():
     assert len(draws) > 1  # the seed chooses the customers
     with pytest.raises(ValueError, match="max_sessions"):
         sample_customers(sessions, 0)
+
+
+def test_describe_sample_counts_sessions_and_customers():
+    pool = pd.DataFrame({"session_id": range(1500), "user_id": np.arange(1500) % 450})
+    sample = pool[pool["user_id"] < 100]
+    assert describe_sample(sample, pool) == (
+        "400 of 1,500 sessions (100 of 450 customers; parameter max_sessions)"  # users 0-149 have 4
+    )
+
+
+def test_outcome_counts_say_whether_the_predictor_can_be_fitted():
+    sessions = pd.DataFrame({"purchased": [1] * 50 + [0] * 50})
+    assert outcome_counts(sessions) == (True, 50, True)
+    assert outcome_counts(sessions.iloc[1:]) == (True, 49, False)  # 49 purchases: fewer than 50
+    assert outcome_counts(sessions.iloc[:99]) == (True, 50, False)  # 49 non-purchases
+    assert outcome_counts(pd.DataFrame({"text": ["a"]})) == (False, 0, False)
 
 
 def test_report_parameters_are_checked():

@@ -1,5 +1,5 @@
-"""Campaign planning from purchase probabilities: deciles, whom to contact under a budget, and the checks
-of that plan against outcomes when the sessions have them.
+"""Campaign planning from purchase probabilities: deciles, whom to contact under a budget, the checks
+of that plan against outcomes when the sessions have them, and the sentences the report says them in.
 
 The planning functions work from predicted probabilities alone, because a report on this week's
 customers has no labels yet; :mod:`helpers.evaluation` scores a ranking where labels are known. The
@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -227,6 +228,33 @@ def outcome_check(probabilities, labels) -> OutcomeCheck:
     return OutcomeCheck(len(p), float(p.sum()), int(y.sum()), float(np.sqrt((p * (1 - p)).sum())))
 
 
+class PlanChecks(NamedTuple):
+    """The plan against outcomes in four groups (each an :class:`OutcomeCheck`): the ``contacted``
+    customers and the ones just ``below`` the cut-off, each by the likeliest session they were ranked by;
+    every ``scored`` session; and the ``other`` sessions, those that are not a customer's likeliest."""
+
+    contacted: OutcomeCheck
+    below: OutcomeCheck
+    scored: OutcomeCheck
+    other: OutcomeCheck
+
+
+def plan_checks(
+    sessions: pd.DataFrame, customers: pd.DataFrame, audience: Audience, below: np.ndarray
+) -> PlanChecks:
+    """:class:`PlanChecks` of a plan: ``sessions`` and ``customers`` (one row per customer, their likeliest
+    session) with ``session_id``, ``propensity`` and ``purchased``; ``audience`` and ``below``
+    (:func:`below_cutoff`) are positions in ``customers``."""
+
+    def check(frame: pd.DataFrame) -> OutcomeCheck:
+        return outcome_check(frame["propensity"], frame["purchased"])
+
+    others = sessions[~sessions["session_id"].isin(customers["session_id"])]
+    return PlanChecks(
+        check(customers.iloc[audience.contacts]), check(customers.iloc[below]), check(sessions), check(others)
+    )
+
+
 def rate_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
     """Wilson's 95 % interval of a rate of ``successes`` in ``n`` independent trials."""
     if n <= 0:
@@ -319,3 +347,80 @@ def promoted_product(events: pd.DataFrame, session_ids, catalog: pd.DataFrame) -
     )
     ranked = ranked.sort_values(["sessions", "avg_rating", "product_id"], ascending=[False, False, True])
     return int(ranked["product_id"].iloc[0])
+
+
+def segment_table(sessions: pd.DataFrame, customers: pd.DataFrame, audience: Audience) -> pd.DataFrame:
+    """One row per segment of ``sessions``: its ``sessions``, their ``mean_propensity``, and the
+    ``customers in audience`` (``audience.contacts`` are positions in ``customers``)."""
+    table = sessions.groupby("segment").agg(
+        sessions=("propensity", "size"), mean_propensity=("propensity", "mean")
+    )
+    table["customers in audience"] = (
+        customers["segment"].iloc[audience.contacts].value_counts().reindex(table.index, fill_value=0)
+    )
+    return table
+
+
+def audience_line(
+    audience: Audience,
+    propensities: pd.Series,
+    below: np.ndarray,
+    contact_cost: float,
+    margin: float,
+    budget: float,
+    currency: str,
+    contacted: OutcomeCheck | None,
+) -> str:
+    """The report summary's **Recommended audience** sentence: whom to contact for how much, what the
+    probabilities expect of them, and what stopped the list.
+
+    ``propensities``: the customers' (``audience`` and ``below`` are positions in it); amounts are
+    printed with ``currency``; ``contacted``: the audience against outcomes (None without them).
+    """
+    contacts, n = len(audience.contacts), len(propensities)
+    if contacts == n:
+        stop = "every customer is in it"
+    elif audience.limited_by_budget:
+        stop = (
+            "the budget is the limit: by the probabilities, more contacts would still bring more than "
+            "they cost"
+        )
+    else:
+        stop = (
+            "the probabilities stop the list: the next customer's probability, "
+            f"{propensities.iloc[below[0]]:.4f}, times the {money(margin, currency)} margin is no more than "
+            f"the {money(contact_cost, currency)} a contact costs"
+        )
+    return (
+        f"**Recommended audience**: contact the top {contacts:,} of the {n:,} customers ({contacts / n:.0%}) "
+        f"for {money(audience.cost, currency)} of the {money(budget, currency)} budget: about "
+        f"{audience.expected_buyers:,.0f} expected buyers, and "
+        f"{money(round(audience.expected_profit), currency)} of expected margin from likely buyers minus "
+        f"contact costs ({money(margin, currency)} per purchase, {money(contact_cost, currency)} per "
+        "contact). "
+        "That is not the campaign's incremental profit: some of them would have bought anyway. "
+        f"{stop[0].upper() + stop[1:]}. The probabilities are those of sessions that have already ended, and "
+        "the expected margin counts the purchases made in them"
+        + (
+            f": {contacted.observed:,} of the {contacted.count:,} contacted customers already bought in the "
+            "session they were ranked by."
+            if contacted is not None
+            else "; these sessions do not say who already bought."
+        )
+    )
+
+
+def outcomes_line(checks: PlanChecks, break_even: float, model_source: str, how: str) -> str:
+    """The report summary's **The plan against outcomes** sentence: the four :class:`PlanChecks` groups,
+    the :func:`plan_verdict`, and where the probabilities come from: the predictor ``model_source``, and
+    ``how`` they were made probabilities (calibrated, cross-fitted ...)."""
+    contacted, below, scored, other = checks
+    return (
+        "**The plan against outcomes** (customers by their likeliest session, the one they were ranked by): "
+        f"the {contacted.count:,} contacted customers hold {contacted.describe()}; the next {below.count:,} "
+        f"customers below the cut-off {below.describe()}; all {scored.count:,} scored sessions "
+        f"{scored.describe()}, of which the {other.count:,} that are not a customer's likeliest hold "
+        f"{other.describe()} (± one standard deviation). Verdict: "
+        f"{plan_verdict(contacted, below, scored, break_even)}. The probabilities come from the predictor "
+        f"{model_source}, {how}."
+    )

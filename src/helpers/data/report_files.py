@@ -178,6 +178,28 @@ def sample_customers(sessions: pd.DataFrame, max_sessions: int, seed: int = 0) -
     return sessions[sessions["user_id"].isin(keep)].reset_index(drop=True)
 
 
+def describe_sample(sessions: pd.DataFrame, pool: pd.DataFrame) -> str:
+    """How many of ``pool``'s sessions and customers (``user_id``) ``sessions`` holds, as the report says
+    it: "1,000 of 1,342 sessions (338 of 450 customers; parameter max_sessions)"."""
+    return (
+        f"{len(sessions):,} of {len(pool):,} sessions ({sessions['user_id'].nunique():,} of "
+        f"{pool['user_id'].nunique():,} customers; parameter max_sessions)"
+    )
+
+
+# Fitting the predictor to a shop's outcomes needs at least this many purchases and as many non-purchases.
+MIN_OUTCOMES_TO_FIT = 50
+
+
+def outcome_counts(sessions: pd.DataFrame) -> tuple[bool, int, bool]:
+    """``(has_labels, buyers, enough_to_fit)``: whether ``sessions`` say who bought (a ``purchased``
+    column), how many sessions did (0 without outcomes), and whether there are at least
+    :data:`MIN_OUTCOMES_TO_FIT` purchases and as many non-purchases to fit the predictor to."""
+    has_labels = "purchased" in sessions
+    buyers = int(sessions["purchased"].sum()) if has_labels else 0
+    return has_labels, buyers, has_labels and min(buyers, len(sessions) - buyers) >= MIN_OUTCOMES_TO_FIT
+
+
 def load_report_files(
     sessions_path: str, catalog_path: str, reviews_path: str = ""
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
