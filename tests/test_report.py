@@ -110,6 +110,9 @@ def test_outcome_counts_say_whether_the_predictor_can_be_fitted():
     assert outcome_counts(sessions.iloc[1:]) == (True, 49, False)  # 49 purchases: fewer than 50
     assert outcome_counts(sessions.iloc[:99]) == (True, 50, False)  # 49 non-purchases
     assert outcome_counts(pd.DataFrame({"text": ["a"]})) == (False, 0, False)
+    # one outcome alone ranks nothing: the report goes on as without outcomes
+    assert outcome_counts(sessions.assign(purchased=0)) == (False, 0, False)
+    assert outcome_counts(sessions.assign(purchased=1)) == (False, 100, False)
 
 
 def test_report_parameters_are_checked():

@@ -237,6 +237,15 @@ def test_review_mentions_count_reviewers_or_reviews():
     )
 
 
+def test_review_mentions_pair_clauses_with_their_own_review_whatever_the_index():
+    shuffled = REVIEWS.iloc[[3, 0, 2, 1]]  # index labels no longer positions
+    mentions, _ = review_mentions(shuffled, _polarity)
+    battery = mentions[mentions["aspect"] == "battery"]
+    assert set(battery["category"]) == {"headphones"} and list(battery["reviewer"]) == ["a", "b"]
+    delivery = mentions[mentions["aspect"] == "delivery"]
+    assert list(delivery["category"]) == ["earbuds"] and list(delivery["reviewer"]) == ["c"]
+
+
 def test_star_check_sets_the_classifier_beside_the_stars(metrics):
     says_positive = _polarity(REVIEWS["text"]) >= 0.5
     shares, agreement, sided = star_check(REVIEWS, says_positive, seed=0)

@@ -66,7 +66,7 @@ def save_checkpoint(state: dict[str, Any], path: str | Path) -> Path:
     """``torch.save`` to ``path`` atomically: write a temporary file beside it, flush to disk, then rename.
 
     If anything fails (or the process is killed) midway, ``path`` is either the old file or absent,
-    never half-written, and the temporary file is removed.
+    never half-written (:func:`helpers.paths.atomic_write`).
     """
     with atomic_write(path, "wb", durable=True) as handle:
         torch.save(state, handle)

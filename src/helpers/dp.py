@@ -43,6 +43,7 @@ import torch
 from scipy.special import expit
 from torch import nn
 
+from helpers.comparisons import verdict
 from helpers.evaluation import bootstrap_ci, paired_bootstrap, roc_auc
 from helpers.runtime import seed_everything
 
@@ -348,11 +349,10 @@ def attack_auc_drops(
             for epsilon in epsilons
         }
     ).T
-    drops["reading"] = np.where(
-        drops["low"] > 0,
-        "DP lowers the attack's AUC",
-        np.where(drops["high"] < 0, "DP raises the attack's AUC", "no clear change"),
-    )
+    drops["reading"] = [
+        verdict(row, "DP lowers the attack's AUC", "DP raises the attack's AUC", "no clear change")
+        for _, row in drops.iterrows()
+    ]
     return drops
 
 

@@ -68,10 +68,12 @@ def reports_dir_set_to(folder: Path) -> Iterator[Path]:
 @contextmanager
 def atomic_write(path: str | os.PathLike[str], mode: str = "w", durable: bool = False) -> Iterator[IO]:
     """Write ``path`` whole or not at all: the ``with`` block writes a temporary file beside it, which
-    then replaces ``path`` in one rename; if the block raises (or the process dies), ``path`` is untouched
-    and the temporary file is removed. ``mode`` is ``"w"`` or ``"wb"``; ``durable`` also flushes the
-    file to disk before the rename (a checkpoint that must survive a power cut). The folder is made when
-    missing.
+    then replaces ``path`` in one rename. If the block raises, ``path`` is untouched and the temporary
+    file is removed; if the process is killed, ``path`` is untouched too, and a hidden
+    ``.NAME.*.tmp`` may stay behind. ``mode`` is ``"w"`` or ``"wb"``; ``durable`` also flushes the file
+    and then the folder to disk (a checkpoint that must survive a power cut). The folder is made when
+    missing. The file is readable by its owner only (``tempfile.mkstemp``'s mode 0600), as fits
+    checkpoints, metrics and customer lists.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -83,6 +85,12 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", durable: bool = 
                 file.flush()
                 os.fsync(file.fileno())
         os.replace(staging, path)
+        if durable:  # the rename itself is an entry of the folder
+            folder = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(folder)
+            finally:
+                os.close(folder)
     except BaseException:
         Path(staging).unlink(missing_ok=True)
         raise

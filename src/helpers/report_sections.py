@@ -282,6 +282,7 @@ def review_mentions(
     from helpers import aspects as asp
     from helpers.pii import redact
 
+    reviews = reviews.reset_index(drop=True)  # aspect_table names reviews by label; they are read by position
     mentions = asp.aspect_table(reviews, asp.keyword_detector, polarity)
     mentions["category"] = reviews["category"].to_numpy()[mentions["review"]]
     mentions["clause"] = [redact(c) for c in mentions["clause"]]

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.baselines import gradient_boosting
+from helpers.comparisons import verdict
 
 
 def customer_folds(customers: Iterable, n_folds: int, seed: int = 0) -> pd.Series:
@@ -103,8 +104,9 @@ def booster_test_scores(
 
 def feature_verdict(difference: Mapping[str, float]) -> str:
     """What a paired interval (``low``, ``high``) of "with the feature − without" says, in words."""
-    if difference["low"] > 0:
-        return "the feature helps: the interval lies above 0"
-    if difference["high"] < 0:
-        return "the feature hurts: the interval lies below 0"
-    return "no clear change: the interval includes 0"
+    return verdict(
+        difference,
+        "the feature helps: the interval lies above 0",
+        "the feature hurts: the interval lies below 0",
+        "no clear change: the interval includes 0",
+    )

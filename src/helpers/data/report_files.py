@@ -193,10 +193,11 @@ MIN_OUTCOMES_TO_FIT = 50
 
 def outcome_counts(sessions: pd.DataFrame) -> tuple[bool, int, bool]:
     """``(has_labels, buyers, enough_to_fit)``: whether ``sessions`` say who bought (a ``purchased``
-    column), how many sessions did (0 without outcomes), and whether there are at least
-    :data:`MIN_OUTCOMES_TO_FIT` purchases and as many non-purchases to fit the predictor to."""
-    has_labels = "purchased" in sessions
-    buyers = int(sessions["purchased"].sum()) if has_labels else 0
+    column with both purchases and non-purchases: one outcome alone ranks nothing), how many sessions
+    did (0 without the column), and whether there are at least :data:`MIN_OUTCOMES_TO_FIT` purchases and
+    as many non-purchases to fit the predictor to."""
+    buyers = int(sessions["purchased"].sum()) if "purchased" in sessions else 0
+    has_labels = "purchased" in sessions and 0 < buyers < len(sessions)
     return has_labels, buyers, has_labels and min(buyers, len(sessions) - buyers) >= MIN_OUTCOMES_TO_FIT
 
 
