@@ -190,6 +190,16 @@ def test_a_classifier_is_trained_on_simulated_reviews_when_none_is_saved(monkeyp
     assert reader.source == "a classifier trained here on simulated reviews (notebook 07's recipe)"
 
 
+def test_out_of_domain_note_tells_two_shops_files_of_one_name_apart(tmp_path):
+    shop_a, shop_b = tmp_path / "shopA" / "reviews.csv", tmp_path / "shopB" / "reviews.csv"
+    trained_on_a = {"data": "reviews", "data_path": str(shop_a)}
+    assert out_of_domain_note(trained_on_a, str(shop_a), own_data=True) == ""
+    assert "outside its domain" in out_of_domain_note(trained_on_a, str(shop_b), own_data=True)
+    simulator = {"data": "simulator", "data_path": ""}  # an own file named simulator.csv is not the simulator
+    named_like_it = str(tmp_path / "simulator.csv")
+    assert "outside its domain" in out_of_domain_note(simulator, named_like_it, own_data=True)
+
+
 def test_out_of_domain_note_names_the_fix():
     assert out_of_domain_note({"data": "simulator"}, "", own_data=False) == ""
     assert out_of_domain_note({"data": "reviews"}, "data/reviews.csv", own_data=True) == ""

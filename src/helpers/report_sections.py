@@ -24,6 +24,7 @@ import pandas as pd
 
 from helpers.campaign import Audience, OutcomeCheck
 from helpers.model_card import MetricLine, metric_line
+from helpers.paths import resolve_path
 from helpers.run_log import record_metric
 
 
@@ -247,14 +248,18 @@ def train_sentiment_classifier(cfg, tokenizer, device, seed: int) -> SentimentRe
 def out_of_domain_note(training: Mapping[str, Any], reviews_path: str, own_data: bool) -> str:
     """ "" when the classifier trained on these reviews' domain, else a warning that says how to fix it.
 
-    Notebook 07 records the name of the reviews it trained on ("simulator", or a file's name) and how many
-    simulated reviews it added to a file's: by that name, the classifier knows these reviews' domain (the
-    file at ``reviews_path`` with ``own_data``, else the simulator's) or it does not.
+    Notebook 07 records the name of the reviews it trained on ("simulator", or a file's name), the file's
+    resolved path (``data_path``, "" for the simulator) and how many simulated reviews it added to a
+    file's. Your reviews (``own_data``, the file at ``reviews_path``) are its domain when it trained on that
+    very file (by the name alone for a record without ``data_path``: ``shopA/reviews.csv`` and
+    ``shopB/reviews.csv`` then look alike); the simulator's, when it trained on simulated reviews.
     """
-    reviews_name = Path(reviews_path).stem if own_data else "simulator"
-    in_domain = training["data"] == reviews_name or (
-        reviews_name == "simulator" and bool(training.get("simulated_reviews"))
-    )
+    if not own_data:
+        in_domain = training["data"] == "simulator" or bool(training.get("simulated_reviews"))
+    elif "data_path" in training:
+        in_domain = bool(training["data_path"]) and Path(training["data_path"]) == resolve_path(reviews_path)
+    else:
+        in_domain = training["data"] == Path(reviews_path).stem
     if in_domain:
         return ""
     fix = (
