@@ -19,6 +19,22 @@ from helpers.profiles import Profile
 from helpers.training import TrainConfig
 
 
+def profile_train_config(
+    profile: Profile, seed: int, epochs: int | None = None, progress: bool = True
+) -> TrainConfig:
+    """The :class:`~helpers.training.TrainConfig` of notebook 03's recipe at the ``profile``'s sizes: its
+    epochs (or ``epochs``), batch sizes, learning rate and dropout, with ``seed`` and ``progress`` bars."""
+    return TrainConfig(
+        epochs=profile.epochs if epochs is None else epochs,
+        batch_size=profile.batch_size,
+        learning_rate=profile.learning_rate,
+        eval_batch_size=profile.eval_batch_size,
+        dropout=profile.dropout,
+        seed=seed,
+        progress=progress,
+    )
+
+
 def reuse_or_train_predictor(
     path: str | Path, profile: Profile, tokenizer, train: pd.DataFrame, seed: int, device
 ) -> tuple[nn.Module, str, bool]:
@@ -42,14 +58,7 @@ def reuse_or_train_predictor(
         print(f"reused notebook 03's predictor ({variant}) from {path}")
         return predictor, variant, True
     print(f"no usable predictor at {path} ({reason}); training one with notebook 03's recipe (LP-FT)")
-    config = TrainConfig(
-        epochs=profile.epochs,
-        batch_size=profile.batch_size,
-        learning_rate=profile.learning_rate,
-        eval_batch_size=profile.eval_batch_size,
-        dropout=profile.dropout,
-        seed=seed,
-    )
+    config = profile_train_config(profile, seed)
     labels = train["purchased"].to_numpy(dtype=float)
     fitted = fit_lpft(
         profile.encoder_name, tokenizer, train["text"], labels, {}, config, profile.max_length, 2, device

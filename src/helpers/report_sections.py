@@ -56,19 +56,11 @@ def simulator_report_data(
 
 
 def report_train_config(cfg, seed: int, epochs: int | None = None):
-    """The :class:`~helpers.training.TrainConfig` the report trains with: the profile ``cfg``'s epochs (or
-    ``epochs``), batch sizes, learning rate and dropout, ``seed``, and no progress bars."""
-    from helpers.training import TrainConfig
+    """The :class:`~helpers.training.TrainConfig` the report trains with: the profile ``cfg``'s
+    (:func:`~helpers.predictor_reuse.profile_train_config`), without progress bars."""
+    from helpers.predictor_reuse import profile_train_config
 
-    return TrainConfig(
-        epochs=cfg.epochs if epochs is None else epochs,
-        batch_size=cfg.batch_size,
-        learning_rate=cfg.learning_rate,
-        eval_batch_size=cfg.eval_batch_size,
-        dropout=cfg.dropout,
-        seed=seed,
-        progress=False,
-    )
+    return profile_train_config(cfg, seed, epochs, progress=False)
 
 
 def compare_predictors(
