@@ -17,6 +17,7 @@ from helpers.copywriting import (
     generate_copies,
     greedy_by_hand,
     prefix_cached_batch,
+    prompt_token_ids,
     propensity_percentile,
 )
 from tiny_models import tiny_chat_model_and_tokenizer
@@ -110,34 +111,72 @@ def test_greedy_by_hand_equals_generate() -> None:
     assert torch.equal(by_hand, generated)
 
 
-def test_a_shared_prefix_cached_once_gives_each_prompt_its_own_reply() -> None:
-    model, tokenizer = tiny_chat_model_and_tokenizer()
-    model.eval()
+def _tiny_conversations() -> list[list[dict[str, str]]]:
     system = {"role": "system", "content": "meet the earbuds , great"}
-    conversations = [
+    return [
         [system, {"role": "user", "content": words}]
         for words in ("the earbuds", "one word , 10 hours with great earbuds", "bad")
     ]
+
+
+def _replies_alone(model, tokenizer, conversation, **decoding) -> list[str]:
+    """The replies of plain ``generate`` on one prompt, nothing cached beforehand."""
+    prompt = torch.tensor(prompt_token_ids(tokenizer, [conversation]))
+    output = model.generate(prompt, pad_token_id=tokenizer.pad_token_id, **decoding)
+    return [text.strip() for text in tokenizer.batch_decode(output[:, prompt.shape[1] :], skip_special_tokens=True)]
+
+
+def test_a_shared_prefix_cached_once_gives_each_prompt_its_own_reply() -> None:
+    model, tokenizer = tiny_chat_model_and_tokenizer()
+    model.eval()
+    conversations = _tiny_conversations()
     greedy = dict(max_new_tokens=8, do_sample=False, eos_token_id=None)
     batched = generate_copies(model, tokenizer, conversations, num_return_sequences=2, **greedy)
-    alone = [generate_copies(model, tokenizer, [c], **greedy) for c in conversations]
-    assert batched.texts == [one.texts[0] for one in alone for _ in range(2)]
-    assert batched.new_tokens == 2 * sum(one.new_tokens for one in alone)
+    alone = [_replies_alone(model, tokenizer, c, **greedy)[0] for c in conversations]
+    assert batched.texts == [text for text in alone for _ in range(2)]
+    single = [generate_copies(model, tokenizer, [c], **greedy) for c in conversations]
+    assert batched.new_tokens == 2 * sum(one.new_tokens for one in single)
+
+
+def test_beam_search_reads_the_cached_prompt_as_each_prompt_alone() -> None:
+    model, tokenizer = tiny_chat_model_and_tokenizer()
+    model.eval()
+    beams = dict(max_new_tokens=8, do_sample=False, num_beams=3, eos_token_id=None)
+    batched = generate_copies(model, tokenizer, _tiny_conversations(), **beams)
+    assert batched.texts == [_replies_alone(model, tokenizer, c, **beams)[0] for c in _tiny_conversations()]
+
+
+@torch.no_grad()
+def test_each_cached_row_continues_as_its_prompt_alone() -> None:
+    model = tiny_chat_model_and_tokenizer()[0].eval()
+    rows = [[5, 6, 7, 8, 12], [5, 6, 9], [5, 6, 7, 10, 11, 13, 14]]
+    inputs = prefix_cached_batch(model, rows, repeats=1, pad_token_id=0)
+    mask = inputs["attention_mask"]
+    positions = mask.cumsum(-1)[:, -1:] - 1  # as generate numbers them: padding does not count
+    last = model(
+        inputs["input_ids"][:, -1:], attention_mask=mask, position_ids=positions, cache=inputs["cache"]
+    ).logits[:, -1]
+    alone = torch.cat([model(torch.tensor([row])).logits[:, -1] for row in rows])
+    torch.testing.assert_close(last, alone, atol=1e-5, rtol=1e-4)
 
 
 def test_prefix_cached_batch_layout() -> None:
     model = tiny_chat_model_and_tokenizer()[0].eval()
     rows = [[5, 6, 7, 8], [5, 6, 9], [5, 6, 7, 10, 11]]
-    inputs = prefix_cached_batch(model, rows, repeats=1, pad_token_id=0)
-    # [5, 6] is shared: cached once; the rest is left-padded after it
-    assert inputs["input_ids"].tolist() == [[5, 6, 0, 7, 8], [5, 6, 0, 0, 9], [5, 6, 7, 10, 11]]
-    assert inputs["attention_mask"].tolist() == [[1, 1, 0, 1, 1], [1, 1, 0, 0, 1], [1, 1, 1, 1, 1]]
-    assert inputs["cache"].get_seq_length() == 2
-    plain = prefix_cached_batch(model, rows, repeats=2, pad_token_id=0, share_prefix=False)
-    assert "cache" not in plain and plain["input_ids"].shape == (6, 5)
-    assert plain["input_ids"][2].tolist() == [0, 0, 5, 6, 9]  # left padding
-    # one row keeps at least one token of its own
+    inputs = prefix_cached_batch(model, rows, repeats=2, pad_token_id=0, beams=3)
+    # [5, 6] is shared; each row's own tokens follow the padding, so that every row ends at the same place
+    assert inputs["input_ids"][::2].tolist() == [[5, 6, 0, 7, 8], [5, 6, 0, 0, 9], [5, 6, 7, 10, 11]]
+    assert inputs["attention_mask"][::2].tolist() == [[1, 1, 0, 1, 1], [1, 1, 0, 0, 1], [1, 1, 1, 1, 1]]
+    assert inputs["input_ids"].shape == (6, 5)
+    # everything but the last token is cached, for every reply and beam
+    cache = inputs["cache"]
+    assert cache.get_seq_length() == 4 and cache.layers[0].keys.shape[0] == 3 * 2 * 3
+    # nothing shared: plain left padding, the rows read in one batch
+    plain = prefix_cached_batch(model, [[5, 6], [9]], repeats=1, pad_token_id=0)
+    assert plain["input_ids"].tolist() == [[5, 6], [0, 9]] and plain["cache"].get_seq_length() == 1
+    # one row keeps at least one token of its own; a row of one token has nothing to cache
     assert prefix_cached_batch(model, [[5, 6, 7]], 1, 0)["cache"].get_seq_length() == 2
+    assert "cache" not in prefix_cached_batch(model, [[5], [6]], 1, 0)
 
 
 def test_one_shot_puts_a_faithful_worked_example_first() -> None:
