@@ -174,7 +174,11 @@ def test_lora_trains_only_the_adapters_and_lowers_the_loss() -> None:
 def test_lora_on_the_top_layers_adapts_only_those() -> None:
     model = tiny_chat_model_and_tokenizer()[0]
     top = model.config.num_hidden_layers - 1
-    adapted = {name for name, _ in add_lora(model, rank=2, alpha=4, top_layers=1).named_parameters() if "lora_" in name}
+    adapted = {
+        name
+        for name, _ in add_lora(model, rank=2, alpha=4, top_layers=1).named_parameters()
+        if "lora_" in name
+    }
     assert adapted and all(f"layers.{top}." in name for name in adapted)
     with pytest.raises(ValueError, match="top_layers"):
         add_lora(tiny_chat_model_and_tokenizer()[0], top_layers=0)

@@ -123,7 +123,10 @@ def _replies_alone(model, tokenizer, conversation, **decoding) -> list[str]:
     """The replies of plain ``generate`` on one prompt, nothing cached beforehand."""
     prompt = torch.tensor(prompt_token_ids(tokenizer, [conversation]))
     output = model.generate(prompt, pad_token_id=tokenizer.pad_token_id, **decoding)
-    return [text.strip() for text in tokenizer.batch_decode(output[:, prompt.shape[1] :], skip_special_tokens=True)]
+    return [
+        text.strip()
+        for text in tokenizer.batch_decode(output[:, prompt.shape[1] :], skip_special_tokens=True)
+    ]
 
 
 def test_a_shared_prefix_cached_once_gives_each_prompt_its_own_reply() -> None:

@@ -261,7 +261,9 @@ def generate_copies(
     decoding.setdefault("max_new_tokens", 60)
     decoding.setdefault("pad_token_id", tokenizer.pad_token_id)
     started = time.perf_counter()
-    inputs = prefix_cached_batch(model, rows, repeats, tokenizer.pad_token_id, beams=decoding.get("num_beams", 1))
+    inputs = prefix_cached_batch(
+        model, rows, repeats, tokenizer.pad_token_id, beams=decoding.get("num_beams", 1)
+    )
     prompt_length, processors = inputs["input_ids"].shape[1], LogitsProcessorList()
     if reply_ngram:
         processors.append(NoRepeatInReply(reply_ngram, prompt_length))
@@ -285,8 +287,10 @@ def prompt_token_ids(tokenizer, conversations: Sequence[list[dict[str, str]]]) -
 
 
 @torch.no_grad()
-def prefix_cached_batch(model, rows: Sequence[Sequence[int]], repeats: int, pad_token_id: int, beams: int = 1) -> dict:
-    """``generate`` inputs for token ``rows``, each repeated ``repeats`` times, all but their last token cached.
+def prefix_cached_batch(
+    model, rows: Sequence[Sequence[int]], repeats: int, pad_token_id: int, beams: int = 1
+) -> dict:
+    """``generate`` inputs for token ``rows``, each repeated ``repeats`` times, all but the last token cached.
 
     Layout of a row: the shared prefix, padding, then the row's own tokens (so every row ends where
     generation starts). The attention mask hides the padding, and positions are numbered from the mask,
@@ -311,7 +315,11 @@ def prefix_cached_batch(model, rows: Sequence[Sequence[int]], repeats: int, pad_
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
         own = slice(shared, longest - 1)
         cache = model(
-            ids[:, own], attention_mask=mask[:, :-1], position_ids=positions[:, own], cache=cache, use_cache=True
+            ids[:, own],
+            attention_mask=mask[:, :-1],
+            position_ids=positions[:, own],
+            cache=cache,
+            use_cache=True,
         ).cache
     inputs = {
         "input_ids": ids.repeat_interleave(repeats, dim=0),
