@@ -28,6 +28,7 @@ def record(profile, **changes) -> dict:
         "max_length": profile.max_length,
         "encoder_name": profile.encoder_name,
         "train_examples": profile.train_examples,
+        "pos_weight": 5.5,
         **changes,
     }
 
@@ -39,10 +40,10 @@ def test_a_matching_predictor_is_reused_with_its_variant(tmp_path, capsys, monke
     save_predictor(
         model, tiny_tokenizer(), tmp_path / "p", training=record(profile, variant="full fine-tune")
     )
-    predictor, variant, reused = reuse_or_train_predictor(
-        tmp_path / "p", profile, tiny_tokenizer(), TRAIN, 0, "cpu"
+    predictor, variant, reused, pos_weight = reuse_or_train_predictor(
+        tmp_path / "p", profile, tiny_tokenizer(), 0, "cpu", TRAIN
     )
-    assert reused and variant == "full fine-tune"
+    assert reused and variant == "full fine-tune" and pos_weight == 5.5
     assert "reused notebook 03's predictor (full fine-tune)" in capsys.readouterr().out
     ids = torch.tensor([[2, 5, 3]])
     with torch.no_grad():
@@ -50,7 +51,10 @@ def test_a_matching_predictor_is_reused_with_its_variant(tmp_path, capsys, monke
             predictor(ids, torch.ones_like(ids)), model.eval()(ids, torch.ones_like(ids))
         )
     save_predictor(model, None, tmp_path / "q", training=record(profile))
-    assert reuse_or_train_predictor(tmp_path / "q", profile, tiny_tokenizer(), TRAIN, 0, "cpu")[1] == "LP-FT"
+    assert (
+        reuse_or_train_predictor(tmp_path / "q", profile, tiny_tokenizer(), 0, "cpu", TRAIN).variant
+        == "LP-FT"
+    )
 
 
 def test_another_run_s_predictor_is_not_reused_but_trained_with_the_profile(
@@ -64,16 +68,40 @@ def test_another_run_s_predictor_is_not_reused_but_trained_with_the_profile(
         encoder_name, tokenizer, texts, labels, score_texts, config, max_length, n_frozen, device
     ):
         calls.append((encoder_name, list(texts), labels, score_texts, config, max_length, n_frozen, device))
-        return SimpleNamespace(predictor="trained here")
+        return SimpleNamespace(predictor="trained here", pos_weight=3.0)
 
     monkeypatch.setattr(predictor_reuse, "fit_lpft", fake_fit_lpft)
-    predictor, variant, reused = reuse_or_train_predictor(tmp_path / "p", profile, "tok", TRAIN, 0, "cpu")
-    assert (predictor, variant, reused) == ("trained here", "LP-FT", False)
+    found = reuse_or_train_predictor(tmp_path / "p", profile, "tok", 0, "cpu", TRAIN, progress=False)
+    assert tuple(found) == ("trained here", "LP-FT", False, 3.0)
     assert "trained on other data: {'seed': 1}" in capsys.readouterr().out
     [(encoder_name, texts, labels, score_texts, config, max_length, n_frozen, device)] = calls
     assert encoder_name == profile.encoder_name and texts == list(TRAIN["text"]) and score_texts == {}
     np.testing.assert_array_equal(labels, [0.0, 1.0, 0.0])
     assert labels.dtype == float
-    assert (config.epochs, config.batch_size, config.seed) == (profile.epochs, profile.batch_size, 0)
+    assert (config.epochs, config.batch_size, config.seed, config.progress) == (
+        profile.epochs,
+        profile.batch_size,
+        0,
+        False,
+    )
     assert (max_length, n_frozen, device) == (profile.max_length, 2, "cpu")
-    assert reuse_or_train_predictor(tmp_path / "absent", profile, "tok", TRAIN, 0, "cpu")[2] is False
+    assert reuse_or_train_predictor(tmp_path / "absent", profile, "tok", 0, "cpu", TRAIN).reused is False
+
+
+def test_without_sessions_given_it_trains_on_notebook_03_s_training_split(tmp_path, monkeypatch) -> None:
+    profile = resolve_profile("cpu")
+    asked, trained_on = [], []
+
+    def fake_splits(*args):
+        asked.append(args)
+        return SimpleNamespace(train=TRAIN)
+
+    def fake_fit_lpft(encoder_name, tokenizer, texts, *rest):
+        trained_on.append(list(texts))
+        return SimpleNamespace(predictor="trained here", pos_weight=2.0)
+
+    monkeypatch.setattr(predictor_reuse, "purchase_splits", fake_splits)
+    monkeypatch.setattr(predictor_reuse, "fit_lpft", fake_fit_lpft)
+    assert reuse_or_train_predictor(tmp_path / "absent", profile, "tok", 3, "cpu").pos_weight == 2.0
+    sizes = (profile.n_users, profile.max_length, profile.train_examples, profile.test_examples, 3)
+    assert asked == [("tok", *sizes)] and trained_on == [list(TRAIN["text"])]

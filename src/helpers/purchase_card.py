@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.behaviour_text import sessions_to_text
-from helpers.evaluation import bootstrap_ci, roc_auc, top_decile_lift
+from helpers.evaluation import result_row
 from helpers.model_card import CardContent, MetricLine, card_html, metric_line
 
 
@@ -25,12 +25,11 @@ def predictor_test_metrics(
     labels: np.ndarray, scores: np.ndarray, n_resamples: int = 1000, seed: int = 0, groups=None
 ) -> dict[str, float]:
     """``predictor_test_auc`` and ``predictor_top_decile_lift``, each with ``_low`` and ``_high``: the
-    95 % bootstrap interval over ``groups`` (customers), unrounded."""
-    metrics = {}
-    for name, metric in (("predictor_test_auc", roc_auc), ("predictor_top_decile_lift", top_decile_lift)):
-        value, low, high = bootstrap_ci(metric, labels, scores, n_resamples, seed=seed, groups=groups)
-        metrics |= {name: value, f"{name}_low": low, f"{name}_high": high}
-    return metrics
+    ROC-AUC and lift of :func:`~helpers.evaluation.result_row` (95 % bootstrap over ``groups``), renamed
+    for the card."""
+    row = result_row(labels, scores, n_resamples, seed, groups)
+    names = {"roc_auc": "predictor_test_auc", "top_decile_lift": "predictor_top_decile_lift"}
+    return {names[name] + end: row[name + end] for name in names for end in ("", "_low", "_high")}
 
 
 def pii_card_examples(
